@@ -1,0 +1,571 @@
+"""Exact conversion between Python values and DynamoDB AttributeValues.
+
+Two ways in: `encode_value`/`decode_value` work on any supported value by its runtime type
+(maps and lists of unknown shape), and `encoder_for`/`decoder_for` build a converter once for
+a `TypeNode`, so a model's per-item work is a walk over prepared callables.
+
+The number rule, stated once: DynamoDB numbers are decimal, finite, at most 38 significant
+digits, magnitude between 1E-130 and 1E+126. `int` and `Decimal` are sent as they are.
+A `float` is accepted where the field is declared `float` (sent as its shortest repr, which
+reads back as the same float) and elsewhere only when that repr is its exact binary value
+(0.5 yes, 0.1 no: pass `Decimal("0.1")`). Untyped numbers read back as `int` when the text
+is integral and as `Decimal` otherwise, so nothing is rounded silently.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any, cast
+
+from ._types import Kind, TypeNode
+from .errors import CodecError
+
+__all__ = [
+    "AttributeValue",
+    "Decoder",
+    "Encoder",
+    "decode_item",
+    "decode_number",
+    "decode_value",
+    "decoder_for",
+    "encode_item",
+    "encode_number",
+    "encode_value",
+    "encoder_for",
+    "json_dumps",
+    "json_loads",
+    "ttl_decoder",
+    "ttl_encoder",
+]
+
+AttributeValue = dict[str, Any]
+Encoder = Callable[[Any], AttributeValue]
+Decoder = Callable[[AttributeValue], Any]
+
+_MAX_DIGITS = 38
+_MAX_ADJUSTED = 125
+_MIN_ADJUSTED = -130
+_INT_FAST_LIMIT = 10**38
+_UTC = _dt.UTC
+
+
+# --- numbers -------------------------------------------------------------------------------
+
+def _check_decimal(value: Decimal) -> str:
+    if not value.is_finite():
+        raise CodecError(f"{value} cannot be stored: DynamoDB numbers must be finite")
+    if value.is_zero():
+        return "0"
+    digits = value.as_tuple().digits
+    significant = len(digits)
+    while significant > 1 and digits[significant - 1] == 0:
+        significant -= 1
+    if significant > _MAX_DIGITS:
+        raise CodecError(
+            f"{value} has {significant} significant digits; DynamoDB keeps at most {_MAX_DIGITS}"
+        )
+    adjusted = value.adjusted()
+    if adjusted > _MAX_ADJUSTED or adjusted < _MIN_ADJUSTED:
+        raise CodecError(f"{value} is out of DynamoDB's number range (1E-130 to 9.99E+125)")
+    return str(value)
+
+
+def encode_number(value: int | Decimal | float, *, float_ok: bool = False) -> str:
+    """The N text for a number, after checking DynamoDB's precision and range rules."""
+    kind = type(value)
+    if kind is int:
+        if -_INT_FAST_LIMIT < value < _INT_FAST_LIMIT:
+            return str(value)
+        return _check_decimal(Decimal(value))
+    if kind is float or isinstance(value, float):
+        as_text = repr(value)
+        exact = Decimal(as_text)
+        if not float_ok and exact.is_finite() and Decimal(value) != exact:
+            raise CodecError(
+                f"float {as_text} has no exact decimal form; pass Decimal({as_text!r}) "
+                "or declare the field as float"
+            )
+        return _check_decimal(exact)
+    if isinstance(value, Decimal):
+        return _check_decimal(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return encode_number(int(value))
+    raise CodecError(f"expected a number, got {type(value).__name__}")
+
+
+def decode_number(text: str) -> int | Decimal:
+    """Read N text as `int` when integral in form, otherwise as an exact `Decimal`."""
+    if "." in text or "e" in text or "E" in text:
+        return Decimal(text)
+    return int(text)
+
+
+# --- generic (by runtime type) -------------------------------------------------------------
+
+def _enc_list(value: Iterable[Any]) -> AttributeValue:
+    out = []
+    for index, item in enumerate(value):
+        try:
+            out.append(encode_value(item))
+        except CodecError as exc:
+            raise exc.at(f"[{index}]") from None
+    return {"L": out}
+
+
+def _enc_map(value: dict[Any, Any]) -> AttributeValue:
+    out = {}
+    for key, item in value.items():
+        if type(key) is not str:
+            raise CodecError(f"map keys must be str, got {type(key).__name__} {key!r}")
+        try:
+            out[key] = encode_value(item)
+        except CodecError as exc:
+            raise exc.at(key) from None
+    return {"M": out}
+
+
+def _enc_set(value: set[Any] | frozenset[Any]) -> AttributeValue:
+    if not value:
+        raise CodecError("an empty set cannot be stored in DynamoDB (omit the attribute instead)")
+    kinds = {type(v) for v in value}
+    if kinds == {str}:
+        return {"SS": list(value)}
+    if kinds <= {bytes}:
+        return {"BS": list(value)}
+    if kinds <= {int, Decimal} or kinds <= {int, Decimal, float}:
+        return {"NS": [encode_number(v) for v in value]}
+    names = ", ".join(sorted(k.__name__ for k in kinds))
+    raise CodecError(f"a set must hold only str, only numbers or only bytes, not {names}")
+
+
+def _enc_model(value: Any) -> AttributeValue:
+    return {"M": type(value).__dynamorm_codec__().encode(value)}
+
+
+_GENERIC: dict[type, Encoder] = {
+    str: lambda v: {"S": v},
+    bool: lambda v: {"BOOL": v},
+    int: lambda v: {"N": encode_number(v)},
+    Decimal: lambda v: {"N": _check_decimal(v)},
+    float: lambda v: {"N": encode_number(v)},
+    type(None): lambda v: {"NULL": True},
+    bytes: lambda v: {"B": v},
+    bytearray: lambda v: {"B": bytes(v)},
+    list: _enc_list,
+    tuple: _enc_list,
+    dict: _enc_map,
+    set: _enc_set,
+    frozenset: _enc_set,
+    _dt.datetime: lambda v: {"S": _datetime_text(v)},
+    _dt.date: lambda v: {"S": v.isoformat()},
+    uuid.UUID: lambda v: {"S": str(v)},
+}
+
+
+def encode_value(value: Any) -> AttributeValue:
+    """Encode any supported Python value by its runtime type."""
+    encoder = _GENERIC.get(type(value))
+    if encoder is not None:
+        return encoder(value)
+    if isinstance(value, enum.Enum):
+        return encode_value(value.value)
+    if hasattr(type(value), "__dynamorm_codec__"):
+        return _enc_model(value)
+    for base, encoder in _GENERIC.items():  # subclasses of the supported types
+        if isinstance(value, base) and base is not bool:
+            return encoder(value)
+    raise CodecError(f"a value of type {type(value).__name__} cannot be stored in DynamoDB")
+
+
+def decode_value(av: AttributeValue) -> Any:
+    """Decode any AttributeValue to plain Python (numbers by `decode_number`)."""
+    for tag, payload in av.items():
+        if tag == "S":
+            return payload
+        if tag == "N":
+            return decode_number(payload)
+        if tag == "M":
+            return {k: decode_value(v) for k, v in payload.items()}
+        if tag == "L":
+            return [decode_value(v) for v in payload]
+        if tag == "BOOL":
+            return payload
+        if tag == "NULL":
+            return None
+        if tag == "B":
+            return bytes(payload)
+        if tag == "SS":
+            return set(payload)
+        if tag == "NS":
+            return {decode_number(n) for n in payload}
+        if tag == "BS":
+            return {bytes(b) for b in payload}
+        raise CodecError(f"unknown AttributeValue type {tag!r}")
+    raise CodecError("an AttributeValue must have exactly one type key")
+
+
+def encode_item(item: dict[str, Any]) -> dict[str, AttributeValue]:
+    """Encode a plain dict as an item (top-level names are attribute names)."""
+    return _enc_map(item)["M"]  # type: ignore[no-any-return]
+
+
+def decode_item(item: dict[str, AttributeValue]) -> dict[str, Any]:
+    """Decode a wire item to a plain dict."""
+    return {k: decode_value(v) for k, v in item.items()}
+
+
+# --- text forms ----------------------------------------------------------------------------
+
+def _datetime_text(value: _dt.datetime) -> str:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise CodecError(
+            f"naive datetime {value.isoformat()} is ambiguous; attach a timezone "
+            "(for example datetime.now(timezone.utc))"
+        )
+    return value.astimezone(_UTC).isoformat(timespec="microseconds")
+
+
+def _datetime_from_text(text: str) -> _dt.datetime:
+    parsed = _dt.datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
+
+
+def _emit_json(value: Any, out: list[str]) -> None:
+    if value is None:
+        out.append("null")
+    elif value is True or value is False:
+        out.append("true" if value else "false")
+    elif isinstance(value, str):
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif isinstance(value, int | float | Decimal):
+        out.append(encode_number(value, float_ok=True))
+    elif isinstance(value, list | tuple):
+        out.append("[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(",")
+            _emit_json(item, out)
+        out.append("]")
+    elif isinstance(value, dict):
+        out.append("{")
+        for index, (key, item) in enumerate(value.items()):
+            if type(key) is not str:
+                raise CodecError(f"JSON object keys must be str, got {type(key).__name__}")
+            out.append(("," if index else "") + json.dumps(key, ensure_ascii=False) + ":")
+            _emit_json(item, out)
+        out.append("}")
+    else:
+        raise CodecError(f"a value of type {type(value).__name__} cannot be written as JSON")
+
+
+def json_dumps(value: Any) -> str:
+    """Compact JSON text with numbers written exactly (Decimals are never rounded)."""
+    out: list[str] = []
+    _emit_json(value, out)
+    return "".join(out)
+
+
+def json_loads(text: str) -> Any:
+    """Parse JSON text, reading non-integral numbers as exact Decimals."""
+    return json.loads(text, parse_float=Decimal)
+
+
+# --- typed (built once per TypeNode) -------------------------------------------------------
+
+def _type_error(expected: str, value: Any) -> CodecError:
+    return CodecError(f"expected {expected}, got {type(value).__name__} {value!r:.60}")
+
+
+def _tag_error(expected: str, av: AttributeValue) -> CodecError:
+    got = next(iter(av), "nothing") if isinstance(av, dict) else type(av).__name__
+    return CodecError(f"expected a {expected} attribute, got {got}")
+
+
+def encoder_for(node: TypeNode, *, as_set: bool = False, as_json: bool = False) -> Encoder:
+    """Build the encoder for one declared type (and the field's storage options)."""
+    if as_json:
+        return lambda v: {"S": json_dumps(v)}
+    if as_set:
+        return _set_encoder(node.args[0] if node.args else TypeNode(Kind.ANY))
+    base = _base_encoder(node)
+    if not node.optional:
+        return base
+    return lambda v: {"NULL": True} if v is None else base(v)
+
+
+def _base_encoder(node: TypeNode) -> Encoder:
+    kind = node.kind
+    if kind is Kind.STR:
+        def enc_str(v: Any) -> AttributeValue:
+            if isinstance(v, str):
+                return {"S": v}
+            raise _type_error("str", v)
+        return enc_str
+    if kind in (Kind.INT, Kind.DECIMAL, Kind.FLOAT):
+        allowed = node.python_types
+        float_ok = kind is Kind.FLOAT
+        def enc_num(v: Any) -> AttributeValue:
+            if not isinstance(v, allowed) or isinstance(v, bool):
+                raise _type_error(kind.value, v)
+            return {"N": encode_number(cast("int | Decimal | float", v), float_ok=float_ok)}
+        return enc_num
+    if kind is Kind.BOOL:
+        def enc_bool(v: Any) -> AttributeValue:
+            if isinstance(v, bool):
+                return {"BOOL": v}
+            raise _type_error("bool", v)
+        return enc_bool
+    if kind is Kind.BYTES:
+        def enc_bytes(v: Any) -> AttributeValue:
+            if isinstance(v, bytes | bytearray):
+                return {"B": bytes(v)}
+            raise _type_error("bytes", v)
+        return enc_bytes
+    if kind is Kind.LIST:
+        item = encoder_for(node.args[0])
+        def enc_list(v: Any) -> AttributeValue:
+            if not isinstance(v, list | tuple):
+                raise _type_error("list", v)
+            out = []
+            for index, element in enumerate(v):
+                try:
+                    out.append(item(element))
+                except CodecError as exc:
+                    raise exc.at(f"[{index}]") from None
+            return {"L": out}
+        return enc_list
+    if kind is Kind.DICT:
+        value_enc = encoder_for(node.args[0])
+        def enc_dict(v: Any) -> AttributeValue:
+            if not isinstance(v, dict):
+                raise _type_error("dict", v)
+            out = {}
+            for key, element in v.items():
+                if type(key) is not str:
+                    raise CodecError(f"map keys must be str, got {type(key).__name__} {key!r}")
+                try:
+                    out[key] = value_enc(element)
+                except CodecError as exc:
+                    raise exc.at(key) from None
+            return {"M": out}
+        return enc_dict
+    if kind is Kind.SET:
+        return _set_encoder(node.args[0], require_set=True)
+    if kind is Kind.DATETIME:
+        def enc_datetime(v: Any) -> AttributeValue:
+            if isinstance(v, _dt.datetime):
+                return {"S": _datetime_text(v)}
+            raise _type_error("datetime", v)
+        return enc_datetime
+    if kind is Kind.DATE:
+        def enc_date(v: Any) -> AttributeValue:
+            if isinstance(v, _dt.date) and not isinstance(v, _dt.datetime):
+                return {"S": v.isoformat()}
+            raise _type_error("date", v)
+        return enc_date
+    if kind is Kind.UUID:
+        def enc_uuid(v: Any) -> AttributeValue:
+            if isinstance(v, uuid.UUID):
+                return {"S": str(v)}
+            raise _type_error("UUID", v)
+        return enc_uuid
+    if kind is Kind.ENUM:
+        enum_cls = node.py
+        def enc_enum(v: Any) -> AttributeValue:
+            if not isinstance(v, enum_cls):
+                try:
+                    v = enum_cls(v)
+                except ValueError:
+                    raise _type_error(enum_cls.__name__, v) from None
+            return encode_value(v.value)
+        return enc_enum
+    if kind is Kind.MODEL:
+        model_cls = node.py
+        def enc_model(v: Any) -> AttributeValue:
+            if not isinstance(v, model_cls):
+                raise _type_error(model_cls.__name__, v)
+            return {"M": model_cls.__dynamorm_codec__().encode(v)}
+        return enc_model
+    if kind is Kind.UNION:
+        allowed_types = node.python_types
+        def enc_union(v: Any) -> AttributeValue:
+            if isinstance(v, allowed_types):
+                return encode_value(v)
+            raise _type_error(node.describe(), v)
+        return enc_union
+    if kind is Kind.NONE:
+        def enc_none(v: Any) -> AttributeValue:
+            if v is None:
+                return {"NULL": True}
+            raise _type_error("None", v)
+        return enc_none
+    return encode_value  # Kind.ANY
+
+
+def _set_encoder(element: TypeNode, *, require_set: bool = False) -> Encoder:
+    tag = {Kind.STR: "SS", Kind.BYTES: "BS"}.get(element.kind, "NS")
+    element_enc = encoder_for(element) if element.kind is not Kind.ANY else None
+
+    def enc_set(v: Any) -> AttributeValue:
+        if require_set and not isinstance(v, set | frozenset):
+            raise _type_error("set", v)
+        if not isinstance(v, set | frozenset | list | tuple):
+            raise _type_error("set or list", v)
+        if not v:
+            raise CodecError("an empty set cannot be stored in DynamoDB (omit the attribute)")
+        if element_enc is None:
+            return _enc_set(set(v))
+        encoded = [element_enc(x) for x in v]
+        texts = [next(iter(av.values())) for av in encoded]
+        if len(set(texts)) != len(texts):
+            raise CodecError("a set cannot hold the same value twice")
+        return {tag: texts}
+    return enc_set
+
+
+def decoder_for(node: TypeNode, *, as_set: bool = False, as_json: bool = False) -> Decoder:
+    """Build the decoder for one declared type (and the field's storage options)."""
+    if as_json:
+        def dec_json(av: AttributeValue) -> Any:
+            if "S" not in av:
+                raise _tag_error("JSON string (S)", av)
+            return json_loads(av["S"])
+        return dec_json
+    if as_set:
+        element = node.args[0] if node.args else TypeNode(Kind.ANY)
+        element_dec = _scalar_from_text(element)
+        def dec_set_list(av: AttributeValue) -> Any:
+            for tag in ("SS", "NS", "BS"):
+                if tag in av:
+                    return [element_dec(x) for x in av[tag]]
+            raise _tag_error("set", av)
+        return dec_set_list
+    base = _base_decoder(node)
+    if not node.optional:
+        return base
+    return lambda av: None if "NULL" in av else base(av)
+
+
+def _scalar_from_text(node: TypeNode) -> Callable[[Any], Any]:
+    if node.kind is Kind.INT:
+        return _int_from_text
+    if node.kind is Kind.DECIMAL:
+        return Decimal
+    if node.kind is Kind.STR:
+        return str
+    if node.kind is Kind.BYTES:
+        return bytes
+    return decode_number if node.kind is not Kind.ANY else (lambda x: x)
+
+
+def _int_from_text(text: str) -> int:
+    number = decode_number(text)
+    if isinstance(number, Decimal):
+        if number != number.to_integral_value():
+            raise CodecError(f"{text} is not an integer")
+        return int(number)
+    return number
+
+
+def _simple_decoder(tag: str, convert: Callable[[Any], Any], expected: str) -> Decoder:
+    def dec(av: AttributeValue) -> Any:
+        try:
+            payload = av[tag]
+        except (KeyError, TypeError):
+            raise _tag_error(expected, av) from None
+        try:
+            return convert(payload)
+        except (ValueError, ArithmeticError) as exc:
+            raise CodecError(f"cannot read {payload!r} as {expected}: {exc}") from None
+    return dec
+
+
+def _base_decoder(node: TypeNode) -> Decoder:
+    kind = node.kind
+    simple: dict[Kind, tuple[str, Callable[[Any], Any], str]] = {
+        Kind.STR: ("S", lambda x: x, "string (S)"),
+        Kind.INT: ("N", _int_from_text, "number (N)"),
+        Kind.DECIMAL: ("N", Decimal, "number (N)"),
+        Kind.FLOAT: ("N", float, "number (N)"),
+        Kind.BOOL: ("BOOL", lambda x: x, "boolean (BOOL)"),
+        Kind.BYTES: ("B", bytes, "binary (B)"),
+        Kind.DATETIME: ("S", _datetime_from_text, "datetime string (S)"),
+        Kind.DATE: ("S", _dt.date.fromisoformat, "date string (S)"),
+        Kind.UUID: ("S", uuid.UUID, "UUID string (S)"),
+    }
+    if kind in simple:
+        return _simple_decoder(*simple[kind])
+    if kind is Kind.NONE:
+        return lambda av: None
+    if kind is Kind.LIST:
+        item = decoder_for(node.args[0])
+        def dec_list(av: AttributeValue) -> Any:
+            if "L" not in av:
+                raise _tag_error("list (L)", av)
+            out = []
+            for index, element in enumerate(av["L"]):
+                try:
+                    out.append(item(element))
+                except CodecError as exc:
+                    raise exc.at(f"[{index}]") from None
+            return out
+        return dec_list
+    if kind is Kind.DICT:
+        value_dec = decoder_for(node.args[0])
+        def dec_dict(av: AttributeValue) -> Any:
+            if "M" not in av:
+                raise _tag_error("map (M)", av)
+            out = {}
+            for key, element in av["M"].items():
+                try:
+                    out[key] = value_dec(element)
+                except CodecError as exc:
+                    raise exc.at(key) from None
+            return out
+        return dec_dict
+    if kind is Kind.SET:
+        tag = node.dynamo_type
+        convert = _scalar_from_text(node.args[0])
+        return _simple_decoder(tag, lambda xs: {convert(x) for x in xs}, f"set ({tag})")
+    if kind is Kind.ENUM:
+        enum_cls = node.py
+        def dec_enum(av: AttributeValue) -> Any:
+            raw = decode_value(av)
+            try:
+                return enum_cls(raw)
+            except ValueError:
+                raise CodecError(f"{raw!r} is not a value of {enum_cls.__name__}") from None
+        return dec_enum
+    if kind is Kind.MODEL:
+        model_cls = node.py
+        def dec_model(av: AttributeValue) -> Any:
+            if "M" not in av:
+                raise _tag_error("map (M)", av)
+            return model_cls.__dynamorm_codec__().decode(av["M"])
+        return dec_model
+    return decode_value  # Kind.ANY and Kind.UNION
+
+
+# --- TTL: an aware datetime stored as epoch seconds ----------------------------------------
+
+def ttl_encoder(value: Any) -> AttributeValue:
+    """Encode a TTL field: an aware datetime (or epoch seconds) as whole epoch seconds."""
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is None:
+            raise CodecError("a TTL datetime must be timezone-aware")
+        return {"N": str(int(value.timestamp()))}
+    if isinstance(value, int) and not isinstance(value, bool):
+        return {"N": str(value)}
+    raise _type_error("datetime", value)
+
+
+def ttl_decoder(av: AttributeValue) -> Any:
+    """Decode epoch seconds to an aware UTC datetime."""
+    if "N" not in av:
+        raise _tag_error("number (N) of epoch seconds", av)
+    return _dt.datetime.fromtimestamp(int(Decimal(av["N"])), tz=_UTC)

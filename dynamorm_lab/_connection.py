@@ -1,0 +1,258 @@
+"""`connect()` and `Connection`: one botocore client, one error boundary, no secrets shown.
+
+Targets: ``connect()`` uses AWS when the standard chain finds configuration and the embedded
+local server otherwise (saying so once); ``connect("local")`` always uses the embedded server;
+``connect("aws", region=..., profile=...)`` always uses AWS; ``connect("http://...")`` or
+``endpoint_url=`` points at any DynamoDB-compatible endpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from . import _crud, _session, _tables
+from ._boundary import WRITE_OPERATIONS, translate
+from ._expr import UpdateAction
+from ._schema import TableSchema
+from .errors import ConnectionFailed, ReadOnlyError, ValidationError
+
+if TYPE_CHECKING:
+    from ._model import Model
+    from .local import LocalServer
+
+__all__ = ["Connection", "connect"]
+
+log = logging.getLogger("dynamorm_lab")
+_LOCAL_REGION = "us-east-1"
+_told_local = False
+_SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+class Connection:
+    """A connection to DynamoDB (AWS, the embedded server or another endpoint).
+
+    Holds one botocore client. Every request goes through `call()`, which refuses writes on a
+    read-only connection before sending and translates botocore errors in one place.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        target: str,
+        region: str,
+        endpoint_url: str | None = None,
+        profile: str | None = None,
+        read_only: bool = False,
+        server: LocalServer | None = None,
+    ) -> None:
+        self._client = client
+        self.target = target
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self.profile = profile
+        self.read_only = read_only
+        self.server = server
+
+    def __repr__(self) -> str:
+        where = self.endpoint_url or f"AWS {self.region}"
+        extra = f" profile={self.profile}" if self.profile else ""
+        mode = " read-only" if self.read_only else ""
+        return f"<Connection {self.target} {where}{extra}{mode}>"
+
+    @property
+    def client(self) -> Any:
+        """The underlying botocore DynamoDB client (an escape hatch; bypasses read-only)."""
+        return self._client
+
+    @property
+    def is_local(self) -> bool:
+        return self.server is not None
+
+    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Send one DynamoDB request; the only way the library talks to DynamoDB."""
+        if self.read_only and operation in WRITE_OPERATIONS:
+            raise ReadOnlyError(
+                f"{operation} refused: this connection is read-only (nothing was sent)",
+                table=params.get("TableName"), key=params.get("Key"))
+        method = getattr(self._client, _SNAKE.sub("_", operation).lower())
+        try:
+            response: dict[str, Any] = method(**params)
+        except Exception as exc:  # translated below; non-botocore errors re-raise unchanged
+            raise translate(exc, operation, params) from exc
+        return response
+
+    # --- items ---
+    def get(self, model: type[Model], *key: Any, consistent: bool = False,
+            attributes: Sequence[Any] | None = None, **named_key: Any) -> Any:
+        """Read one item by primary key; raises ItemNotFound when there is none."""
+        return _crud.get(self, model, key, named_key, consistent=consistent,
+                         attributes=attributes)
+
+    def create(self, obj: Model, *, condition: Any = None) -> Model:
+        """Write a new item; raises ItemAlreadyExists when the key is taken."""
+        return _crud.create(self, obj, condition)
+
+    def save(self, obj: Model, *, condition: Any = None) -> Model:
+        """Insert or update an item (checks and bumps the version when the model has one)."""
+        return _crud.save(self, obj, condition)
+
+    def update(self, target: Any, *actions: UpdateAction, key: Any = None,
+               condition: Any = None, must_exist: bool = True) -> Any:
+        """Apply update actions; returns the updated object (and refreshes `target`)."""
+        return _crud.update(self, target, actions, key=key, condition=condition,
+                            must_exist=must_exist)
+
+    def delete(self, target: Any, *, key: Any = None, condition: Any = None) -> None:
+        """Delete an item (an object, or a model class with key=)."""
+        _crud.delete(self, target, key=key, condition=condition)
+
+    def refresh(self, obj: Model) -> Model:
+        """Reload an object's values with a consistent read."""
+        return _crud.refresh(self, obj)
+
+    # --- tables ---
+    def create_table(self, model: Any, **options: Any) -> TableSchema:
+        """Create a model's table (on-demand by default), wait for ACTIVE and enable TTL."""
+        return _tables.create_table(self, model, **options)
+
+    def delete_table(self, model_or_name: Any, *, wait: bool = True) -> None:
+        """Delete a table and wait until it is gone."""
+        _tables.delete_table(self, model_or_name, wait=wait)
+
+    def describe(self, model_or_name: Any) -> TableSchema:
+        """The live table's keys, indexes, TTL and figures, as a TableSchema."""
+        return _tables.describe(self, model_or_name)
+
+    def table_exists(self, model_or_name: Any) -> bool:
+        return _tables.exists(self, model_or_name)
+
+    def tables(self) -> list[str]:
+        """The names of every table, in order."""
+        return _tables.list_tables(self)
+
+    def close(self) -> None:
+        """Close the client's connection pool (the embedded server keeps running)."""
+        closer = getattr(self._client, "close", None)
+        if closer is not None:
+            closer()
+
+
+def _aws_configured(profile: str | None) -> bool:
+    """True when the standard AWS chain finds configuration, without any network call."""
+    if profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_ACCESS_KEY_ID"):
+        return True
+    import botocore.session
+
+    session = botocore.session.Session()
+    resolver = session.get_component("credential_provider")
+    for network_provider in ("iam-role", "container-role"):
+        try:
+            resolver.remove(network_provider)
+        except Exception:
+            continue
+    try:
+        return resolver.load_credentials() is not None
+    except Exception:
+        return True
+
+
+def connect(
+    target: str | None = None,
+    *,
+    region: str | None = None,
+    profile: str | None = None,
+    endpoint_url: str | None = None,
+    read_only: bool = False,
+    max_attempts: int = 5,
+    connect_timeout: float = 5.0,
+    read_timeout: float = 30.0,
+    max_pool_connections: int = 16,
+    make_default: bool = True,
+) -> Connection:
+    """Connect to DynamoDB; with no AWS configuration, start the embedded local server.
+
+    Args:
+        target: None (AWS if configured, else local), "local", "aws", or an endpoint URL.
+        region, profile: as in the AWS CLI; credentials come from the standard AWS chain
+            (environment, shared files, SSO, process, container and instance roles).
+        endpoint_url: any DynamoDB-compatible endpoint (dynalite, DynamoDB Local, ...).
+        read_only: refuse every write before sending it.
+        max_attempts, connect_timeout, read_timeout: botocore's retry and timeout settings
+            (standard retry mode: exponential backoff with jitter on throttling and 5xx).
+        make_default: model methods (``movie.save()``) use this connection when given none.
+    """
+    global _told_local  # noqa: PLW0603 - the "using local" notice is printed once per process
+    if target is not None and not isinstance(target, str):
+        raise ValidationError(f"target must be a string such as 'local' or 'aws', "
+                              f"got {type(target).__name__}")
+    if max_attempts < 1 or connect_timeout <= 0 or read_timeout <= 0:
+        raise ValidationError("max_attempts must be >= 1 and timeouts must be positive")
+    if target and target.startswith(("http://", "https://")):
+        endpoint_url, target = target, "endpoint"
+    if target not in (None, "local", "aws", "endpoint"):
+        raise ValidationError(f"unknown target {target!r}: use 'local', 'aws' or an endpoint URL")
+    if endpoint_url and target is None:
+        target = "endpoint"
+    server = None
+    key_id = secret = None
+    if target == "local" or (target is None and not _aws_configured(profile)):
+        from .local import shared_server
+
+        server = shared_server()
+        if target is None and not _told_local:
+            log.warning("dynamorm_lab: no AWS configuration found; using the embedded local "
+                        "DynamoDB at %s (data lives in this process)", server.endpoint_url)
+            _told_local = True
+        target, endpoint_url = "local", server.endpoint_url
+        region = region or _LOCAL_REGION
+        key_id = secret = "local"
+        profile = None
+    elif target == "endpoint":
+        region = region or os.environ.get("AWS_REGION") or os.environ.get(
+            "AWS_DEFAULT_REGION") or _LOCAL_REGION
+        if not _aws_configured(profile):
+            key_id = secret = "local"
+    else:
+        target = "aws"
+    client, region = _make_client(
+        region=region, profile=profile, endpoint_url=endpoint_url, key_id=key_id, secret=secret,
+        max_attempts=max_attempts, connect_timeout=connect_timeout, read_timeout=read_timeout,
+        pool=max_pool_connections)
+    connection = Connection(client, target=target or "aws", region=region,
+                            endpoint_url=endpoint_url, profile=profile, read_only=read_only,
+                            server=server)
+    if make_default:
+        _session.set_default(connection)
+    return connection
+
+
+def _make_client(*, region: str | None, profile: str | None, endpoint_url: str | None,
+                 key_id: str | None, secret: str | None, max_attempts: int,
+                 connect_timeout: float, read_timeout: float,
+                 pool: int) -> tuple[Any, str]:
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        session = boto3.session.Session(profile_name=profile, region_name=region)
+    except BotoCoreError as exc:
+        raise ConnectionFailed(f"cannot use AWS profile {profile!r}: {exc}") from None
+    region = session.region_name
+    if not region:
+        raise ConnectionFailed(
+            "no AWS region configured: pass region='eu-west-1' (for example), set AWS_REGION, "
+            "or use connect('local')")
+    config = Config(retries={"max_attempts": max_attempts, "mode": "standard"},
+                    connect_timeout=connect_timeout, read_timeout=read_timeout,
+                    max_pool_connections=pool)
+    extra = {}
+    if key_id and secret:
+        extra = {"aws_access_key_id": key_id, "aws_secret_access_key": secret}
+    client = session.client("dynamodb", endpoint_url=endpoint_url, config=config, **extra)
+    return client, region

@@ -1,0 +1,176 @@
+"""Run single-item reads and writes, and explain a failed condition precisely.
+
+A write is built by `_requests` (pure), sent through `Connection.call`, and only when DynamoDB
+accepts it are the new version and timestamps applied to the object. A failed condition is
+told apart using the old item DynamoDB returns: the key was taken (create), the version moved
+(optimistic locking), the item is missing (update), or the caller's own condition was false.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ._codec import decode_value
+from ._model import Model
+from ._requests import (
+    WriteRequest,
+    build_create,
+    build_delete,
+    build_get,
+    build_save,
+    build_update,
+    key_from,
+    key_of,
+)
+from .errors import (
+    CodecError,
+    ConditionFailed,
+    DynamormError,
+    ItemAlreadyExists,
+    ItemNotFound,
+    ValidationError,
+    VersionConflict,
+)
+
+if TYPE_CHECKING:
+    from ._connection import Connection
+
+__all__ = ["create", "delete", "get", "refresh", "save", "update"]
+
+
+def _decode(model: type[Model], item: Mapping[str, Any] | None) -> Any:
+    if item is None:
+        return None
+    try:
+        return model.from_item(item)
+    except CodecError:
+        return dict(item)
+
+
+def _send(conn: Connection, request: WriteRequest) -> dict[str, Any]:
+    try:
+        return conn.call(request.operation, request.params)
+    except ConditionFailed as exc:
+        raise _explain(request, exc) from exc
+
+
+def _explain(request: WriteRequest, exc: ConditionFailed) -> DynamormError:
+    model = request.model
+    raw_old = exc.old_item
+    old = _decode(model, raw_old)
+    context = {"table": exc.table, "key": request.key, "request": exc.request,
+               "code": exc.code, "request_id": exc.request_id, "operation": exc.operation}
+    name = model.__name__
+    if request.kind == "create" and raw_old is not None:
+        return ItemAlreadyExists(f"{name} with key {_show(request.key)} already exists; "
+                                 "nothing was written", old_item=old, **context)
+    if request.kind == "update" and raw_old is None and "attribute_exists" in (
+            request.params.get("ConditionExpression") or ""):
+        return ItemNotFound(f"{name} with key {_show(request.key)} does not exist; nothing "
+                            "was updated (pass must_exist=False to create it)",
+                            table=exc.table, key=request.key, request=exc.request)
+    if request.versioned:
+        version_field = model.__dynamorm_roles__["version"]
+        stored = None
+        if raw_old is not None and version_field.attr_name in raw_old:
+            stored = version_field.decode(raw_old[version_field.attr_name])
+        expected = request.expected_version or None
+        if stored != expected:
+            if raw_old is None:
+                why = "the item was deleted by someone else"
+            elif expected is None:
+                why = f"the item already exists at version {stored}; read it before saving"
+            else:
+                why = f"it was read at version {expected} but is now at version {stored}"
+            return VersionConflict(f"{name} {_show(request.key)}: {why}; nothing was written",
+                                   old_item=old, expected=expected, **context)
+    return ConditionFailed(f"{name} {_show(request.key)}: the condition was false; nothing "
+                           "was written", old_item=old, **context)
+
+
+def _show(key: Mapping[str, Any]) -> str:
+    return "(" + ", ".join(f"{name}={decode_value(av)!r}" for name, av in key.items()) + ")"
+
+
+def _apply(obj: Any, request: WriteRequest, attributes: Mapping[str, Any] | None) -> None:
+    if attributes is not None:
+        fresh = request.model.from_item(attributes)
+        obj.__dict__.update(fresh.__dict__)
+    else:
+        obj.__dict__.update(request.apply)
+
+
+def _resolve_key(model: type[Model], key: Any) -> dict[str, Any]:
+    if isinstance(key, Mapping):
+        return key_from(model, (), key)
+    if isinstance(key, tuple):
+        return key_from(model, key, {})
+    return key_from(model, (key,), {})
+
+
+def get(conn: Connection, model: type[Model], key: Sequence[Any], named: Mapping[str, Any], *,
+        consistent: bool, attributes: Sequence[Any] | None) -> Any:
+    wire_key = key_from(model, key, named)
+    params = build_get(model, wire_key, consistent=consistent, attributes=attributes)
+    item = conn.call("GetItem", params).get("Item")
+    if item is None:
+        raise ItemNotFound(f"no {model.__name__} with key {_show(wire_key)} in table "
+                           f"{model.__table__}", table=model.__table__, key=wire_key)
+    return model.from_item(item)
+
+
+def create(conn: Connection, obj: Model, condition: Any) -> Model:
+    request = build_create(obj, condition)
+    _send(conn, request)
+    _apply(obj, request, None)
+    return obj
+
+
+def save(conn: Connection, obj: Model, condition: Any) -> Model:
+    request = build_save(obj, condition)
+    response = _send(conn, request)
+    _apply(obj, request, response.get("Attributes"))
+    return obj
+
+
+def update(conn: Connection, target: Any, actions: Sequence[Any], *, key: Any,
+           condition: Any, must_exist: bool) -> Any:
+    if isinstance(target, type):
+        if key is None:
+            raise ValidationError(f"update({target.__name__}, ...) needs key=")
+        request = build_update(target, actions, condition, key=_resolve_key(target, key),
+                               must_exist=must_exist)
+    else:
+        if key is not None:
+            raise ValidationError("update(obj, ...) takes its key from the object; drop key=")
+        request = build_update(target, actions, condition, must_exist=must_exist)
+    response = _send(conn, request)
+    attributes = response.get("Attributes")
+    if isinstance(target, type):
+        return request.model.from_item(attributes or {})
+    _apply(target, request, attributes)
+    return target
+
+
+def delete(conn: Connection, target: Any, *, key: Any, condition: Any) -> None:
+    if isinstance(target, type):
+        if key is None:
+            raise ValidationError(f"delete({target.__name__}, ...) needs key=")
+        request = build_delete(target, condition, key=_resolve_key(target, key))
+    else:
+        if key is not None:
+            raise ValidationError("delete(obj) takes its key from the object; drop key=")
+        request = build_delete(target, condition)
+    _send(conn, request)
+
+
+def refresh(conn: Connection, obj: Model) -> Model:
+    model = type(obj)
+    wire_key = key_of(obj)
+    item = conn.call("GetItem", build_get(model, wire_key, consistent=True)).get("Item")
+    if item is None:
+        raise ItemNotFound(f"{model.__name__} with key {_show(wire_key)} no longer exists",
+                           table=model.__table__, key=wire_key)
+    obj.__dict__.update(model.from_item(item).__dict__)
+    return obj

@@ -1,0 +1,476 @@
+"""Declarative models: per-class work is done once, when the class statement runs.
+
+``class Movie(Model, table="Movies")`` collects annotated fields, checks every role (keys,
+indexes, version, TTL, timestamps) and reports mistakes naming the class and field, builds the
+table schema and one codec, and registers the model. Instances keep their values in
+``__dict__``; class attributes are typed paths, so ``Movie.year == 1985`` is a condition.
+"""
+
+from __future__ import annotations
+
+import inspect
+import reprlib
+import sys
+import typing
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
+
+from . import _session
+from ._codec import AttributeValue
+from ._expr import Path, UpdateAction, path
+from ._fields import MISSING, Field, FieldSpec, check_role_type
+from ._schema import MAX_GSIS, MAX_LSIS, Index, KeyAttribute, Projection, TableSchema
+from ._types import Kind, TypeNode, analyze
+from .errors import CodecError, ModelDefinitionError, ValidationError
+
+__all__ = ["Model", "ModelCodec", "Registry", "fields", "registry", "schema"]
+
+_repr = reprlib.Repr()
+_repr.maxstring = 60
+_repr.maxother = 60
+
+
+class ModelCodec:
+    """Encodes objects of one model to wire items and back, walking prepared callables."""
+
+    __slots__ = ("_decode", "_encode", "_missing", "model")
+
+    def __init__(self, model: type[Model], stored: list[Field]) -> None:
+        self.model = model
+        self._encode = tuple((f.py_name, f.attr_name, f.encode, f.omit) for f in stored)
+        self._decode = {f.attr_name: (f.py_name, f.decode) for f in stored}
+        self._missing = tuple(f for f in model.__dynamorm_fields__.values())
+
+    def encode(self, obj: Any) -> dict[str, AttributeValue]:
+        """The wire item for `obj` (None and empty-set values are left out)."""
+        values = obj.__dict__
+        item: dict[str, AttributeValue] = {}
+        for py_name, attr_name, encode, omit in self._encode:
+            value = values.get(py_name)
+            if value is None or (omit is not None and omit(value)):
+                continue
+            try:
+                item[attr_name] = encode(value)
+            except CodecError as exc:
+                raise exc.at(attr_name) from None
+        return item
+
+    def decode(self, item: Mapping[str, AttributeValue]) -> Any:
+        """A model object from a wire item (absent attributes get their empty value)."""
+        obj = self.model.__new__(self.model)
+        values = obj.__dict__
+        plan = self._decode
+        for attr_name, av in item.items():
+            entry = plan.get(attr_name)
+            if entry is None:
+                continue
+            try:
+                values[entry[0]] = entry[1](av)
+            except CodecError as exc:
+                raise exc.at(attr_name) from None
+        if len(values) < len(self._missing):
+            for f in self._missing:
+                if f.py_name not in values:
+                    values[f.py_name] = f.missing_value()
+        return obj
+
+
+class _FieldAccessor:
+    """Class access gives the field's typed path; instances read their own ``__dict__``."""
+
+    __slots__ = ("field",)
+
+    def __init__(self, field: Field) -> None:
+        self.field = field
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self.field.path
+        raise AttributeError(self.field.py_name)
+
+
+class Model:
+    """Base class of declared models.
+
+    >>> class Movie(Model, table="Movies"):
+    ...     year: int = field(partition_key=True)
+    ...     title: str = field(sort_key=True)
+    ...     info: dict[str, Any] = field(default_factory=dict)
+
+    A model without ``table=`` is a nested model, stored as a map inside another model.
+    """
+
+    __table__: ClassVar[str | None] = None
+    __dynamorm_fields__: ClassVar[dict[str, Field]] = {}
+    __dynamorm_attrs__: ClassVar[dict[str, Field]] = {}
+    __dynamorm_specs__: ClassVar[dict[str, tuple[Any, FieldSpec]]] = {}
+    __dynamorm_schema__: ClassVar[TableSchema | None] = None
+    __dynamorm_roles__: ClassVar[dict[str, Field]] = {}
+    _codec: ClassVar[ModelCodec | None] = None
+
+    def __init_subclass__(
+        cls,
+        *,
+        table: str | None = None,
+        projections: Mapping[str, Projection | list[str] | tuple[str, ...]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        _build_model(cls, table, dict(projections or {}))
+
+    def __init__(self, **values: Any) -> None:
+        cls = type(self)
+        own = self.__dict__
+        missing = []
+        for name, f in cls.__dynamorm_fields__.items():
+            if name in values:
+                own[name] = values.pop(name)
+            elif f.required:
+                missing.append(name)
+            else:
+                own[name] = f.make_default()
+        if values:
+            known = ", ".join(cls.__dynamorm_fields__)
+            raise ValidationError(
+                f"{cls.__name__}() got unknown field(s) {', '.join(map(repr, values))}; "
+                f"its fields are: {known}"
+            )
+        if missing:
+            raise ValidationError(
+                f"{cls.__name__}() is missing required field(s): {', '.join(missing)}"
+            )
+
+    @classmethod
+    def __dynamorm_codec__(cls) -> ModelCodec:
+        codec = cls.__dict__.get("_codec")
+        if codec is None:
+            stored = [f for f in cls.__dynamorm_fields__.values() if f.spec.stored]
+            codec = ModelCodec(cls, stored)
+            cls._codec = codec
+        return codec
+
+    def __repr__(self) -> str:
+        parts = []
+        for name in type(self).__dynamorm_fields__:
+            value = self.__dict__.get(name)
+            parts.append(f"{name}={_repr.repr(value)}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        names = type(self).__dynamorm_fields__
+        return all(self.__dict__.get(n) == other.__dict__.get(n) for n in names)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # --- conversions ---
+    def to_item(self) -> dict[str, AttributeValue]:
+        """This object as a DynamoDB wire item."""
+        return type(self).__dynamorm_codec__().encode(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """This object's field values by Python name (nested models stay objects)."""
+        return {n: self.__dict__.get(n) for n in type(self).__dynamorm_fields__}
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, AttributeValue]) -> typing.Self:
+        """An object from a DynamoDB wire item."""
+        return cls.__dynamorm_codec__().decode(item)  # type: ignore[no-any-return]
+
+    @classmethod
+    def path(cls, text: str) -> Path:
+        """A typed path from text, such as ``Movie.path("info.rating")``."""
+        parsed = path(text)
+        first = cls.__dynamorm_attrs__.get(parsed.name) or cls.__dynamorm_fields__.get(parsed.name)
+        if first is None:
+            return parsed
+        result = first.path
+        for element in parsed.elements[1:]:
+            result = result[element]
+        return result
+
+    # --- active record: each delegates to a connection (the default one unless given) ---
+    @classmethod
+    def get(cls, *key: Any, consistent: bool = False, connection: Any = None,
+            **named_key: Any) -> typing.Self:
+        """Read one item by primary key; raises ItemNotFound when absent."""
+        return _session.resolve(connection).get(  # type: ignore[no-any-return]
+            cls, *key, consistent=consistent, **named_key)
+
+    def create(self, *, condition: Any = None, connection: Any = None) -> typing.Self:
+        """Write this object as a new item; raises ItemAlreadyExists if the key is taken."""
+        _session.resolve(connection).create(self, condition=condition)
+        return self
+
+    def save(self, *, condition: Any = None, connection: Any = None) -> typing.Self:
+        """Write this object (insert or update), with optimistic locking when versioned."""
+        _session.resolve(connection).save(self, condition=condition)
+        return self
+
+    def update(self, *actions: UpdateAction, condition: Any = None,
+               connection: Any = None) -> typing.Self:
+        """Apply update actions to this item and refresh this object with the result."""
+        _session.resolve(connection).update(self, *actions, condition=condition)
+        return self
+
+    def delete(self, *, condition: Any = None, connection: Any = None) -> None:
+        """Delete this item (checking the version when versioned)."""
+        _session.resolve(connection).delete(self, condition=condition)
+
+    def refresh(self, *, connection: Any = None) -> typing.Self:
+        """Reload this object's values from DynamoDB (a consistent read)."""
+        _session.resolve(connection).refresh(self)
+        return self
+
+    @classmethod
+    def create_table(cls, *, connection: Any = None, **options: Any) -> TableSchema:
+        """Create this model's table (see Connection.create_table for options)."""
+        return _session.resolve(connection).create_table(cls, **options)  # type: ignore[no-any-return]
+
+    @classmethod
+    def delete_table(cls, *, connection: Any = None) -> None:
+        """Delete this model's table and wait until it is gone."""
+        _session.resolve(connection).delete_table(cls)
+
+
+_RESERVED_MEMBERS = frozenset(n for n in dir(Model) if not n.startswith("__")) | {"query", "scan"}
+_SINGLE_ROLES = ("partition_key", "sort_key", "version", "ttl", "created_at", "updated_at")
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, Model)
+
+
+def _resolve_hints(cls: type) -> dict[str, Any]:
+    """Evaluate the class's own annotations (strings under postponed evaluation)."""
+    module = sys.modules.get(cls.__module__)
+    globalns = dict(vars(module)) if module else {}
+    localns = {cls.__name__: cls}
+    hints = {}
+    for name, written in inspect.get_annotations(cls).items():
+        if not isinstance(written, str):
+            hints[name] = written
+            continue
+        try:
+            hints[name] = eval(written, globalns, localns)  # the user's own annotation text
+        except NameError as exc:
+            raise ModelDefinitionError(
+                f"cannot resolve the annotation {written!r} ({exc}); define the type "
+                "before the model, at module level", model=cls.__name__, field=name,
+            ) from None
+    return hints
+
+
+def _build_model(cls: type[Model], table: str | None,
+                 projections: dict[str, Any]) -> None:
+    name = cls.__name__
+    if table is None:
+        table = next((getattr(b, "__table__", None) for b in cls.__mro__[1:]
+                      if getattr(b, "__table__", None)), None)
+    if table is not None and (not isinstance(table, str) or not 3 <= len(table) <= 255):
+        raise ModelDefinitionError("table= must be a name of 3 to 255 characters", model=name)
+    hints = _resolve_hints(cls)
+    specs: dict[str, tuple[Any, FieldSpec]] = {}
+    for base in reversed(cls.__mro__[1:]):
+        specs.update(getattr(base, "__dynamorm_specs__", {}))
+    for py_name in hints:
+        hint = hints[py_name]
+        if py_name.startswith("_") or typing.get_origin(hint) is ClassVar or hint is ClassVar:
+            continue
+        if py_name in _RESERVED_MEMBERS:
+            raise ModelDefinitionError(
+                f"the name clashes with Model.{py_name}; use another Python name and "
+                f"field(name={py_name!r}) to keep the attribute name", model=name, field=py_name)
+        raw = cls.__dict__.get(py_name, FieldSpec())
+        spec = raw if isinstance(raw, FieldSpec) else FieldSpec(default=raw)
+        if spec.default_factory is not None and spec.default is not MISSING:
+            raise ModelDefinitionError("give default or default_factory, not both",
+                                       model=name, field=py_name)
+        specs[py_name] = (hint, spec)
+
+    fields: dict[str, Field] = {}
+    for py_name, (hint, spec) in specs.items():
+        try:
+            node = analyze(hint, is_model=_is_model)
+        except TypeError as exc:
+            raise ModelDefinitionError(str(exc), model=name, field=py_name) from None
+        problem = check_role_type(node, spec)
+        if problem:
+            raise ModelDefinitionError(problem, model=name, field=py_name)
+        fields[py_name] = Field(name, py_name, node, spec)
+
+    attrs: dict[str, Field] = {}
+    for f in fields.values():
+        if not f.spec.stored:
+            if f.roles != ["not stored"]:
+                raise ModelDefinitionError("a field with a DynamoDB role must be stored",
+                                           model=name, field=f.py_name)
+            continue
+        if f.attr_name in attrs:
+            raise ModelDefinitionError(
+                f"attribute name {f.attr_name!r} is used by {attrs[f.attr_name].py_name} too",
+                model=name, field=f.py_name)
+        attrs[f.attr_name] = f
+
+    roles: dict[str, Field] = {}
+    for role in _SINGLE_ROLES:
+        holders = [f for f in fields.values() if getattr(f.spec, role)]
+        if len(holders) > 1:
+            raise ModelDefinitionError(
+                f"only one field can be the {role.replace('_', ' ')}; "
+                f"{', '.join(f.py_name for f in holders)} all are", model=name,
+                field=holders[1].py_name)
+        if holders:
+            roles[role] = holders[0]
+
+    cls.__table__ = table
+    cls.__dynamorm_fields__ = fields
+    cls.__dynamorm_attrs__ = attrs
+    cls.__dynamorm_specs__ = specs
+    cls.__dynamorm_roles__ = roles
+    cls._codec = None
+    cls.__dynamorm_schema__ = (_table_schema(cls, table, roles, projections)
+                               if table is not None else None)
+    if table is None:
+        for role in ("partition_key", "sort_key"):
+            if role in roles:
+                raise ModelDefinitionError(
+                    f"{role.replace('_', ' ')} on a model without table=; give the class a "
+                    "table, or it is a nested model (stored as a map)", model=name,
+                    field=roles[role].py_name)
+    for f in fields.values():
+        if f.spec.stored:
+            setattr(cls, f.py_name, _FieldAccessor(f))
+        elif isinstance(cls.__dict__.get(f.py_name), FieldSpec):
+            setattr(cls, f.py_name, f.make_default())
+    if table is not None:
+        registry.register(cls)
+
+
+def _key_attribute(f: Field) -> KeyAttribute:
+    return KeyAttribute(f.attr_name, f.node.dynamo_type)
+
+
+def _table_schema(cls: type[Model], table: str, roles: dict[str, Field],
+                  projections: dict[str, Any]) -> TableSchema:
+    name = cls.__name__
+    if "partition_key" not in roles:
+        raise ModelDefinitionError(
+            "has no partition key; mark one field with field(partition_key=True)", model=name)
+    partition = _key_attribute(roles["partition_key"])
+    sort = _key_attribute(roles["sort_key"]) if "sort_key" in roles else None
+    gsi_parts: dict[str, dict[str, Field]] = {}
+    lsi_sorts: dict[str, Field] = {}
+    for f in cls.__dynamorm_fields__.values():
+        for role, index_names in (("partition", f.spec.gsi_partition), ("sort", f.spec.gsi_sort)):
+            for index_name in index_names:
+                slot = gsi_parts.setdefault(index_name, {})
+                if role in slot:
+                    raise ModelDefinitionError(
+                        f"index {index_name} has two {role} keys: {slot[role].py_name} and "
+                        f"{f.py_name}", model=name, field=f.py_name)
+                slot[role] = f
+        for index_name in f.spec.lsi_sort:
+            if index_name in lsi_sorts:
+                raise ModelDefinitionError(f"local index {index_name} has two sort keys",
+                                           model=name, field=f.py_name)
+            lsi_sorts[index_name] = f
+    indexes = []
+    for index_name, parts in gsi_parts.items():
+        if "partition" not in parts:
+            raise ModelDefinitionError(
+                f"index {index_name} has a sort key but no partition key; mark a field "
+                f"with field(gsi_partition={index_name!r})", model=name,
+                field=parts["sort"].py_name)
+        if index_name in lsi_sorts:
+            raise ModelDefinitionError(f"{index_name} is declared both global and local",
+                                       model=name, field=lsi_sorts[index_name].py_name)
+        sort_field = parts.get("sort")
+        projection, include = _projection(cls, index_name, projections.pop(index_name, "ALL"))
+        indexes.append(Index(index_name, "GSI", _key_attribute(parts["partition"]),
+                             _key_attribute(sort_field) if sort_field else None,
+                             projection, include))
+    for index_name, f in lsi_sorts.items():
+        if sort is None:
+            raise ModelDefinitionError(
+                f"local index {index_name} needs a table with a sort key (LSIs share the "
+                "partition key and add another sort key)", model=name, field=f.py_name)
+        projection, include = _projection(cls, index_name, projections.pop(index_name, "ALL"))
+        indexes.append(Index(index_name, "LSI", partition, _key_attribute(f), projection,
+                             include))
+    if projections:
+        raise ModelDefinitionError(
+            f"projections= names unknown index(es): {', '.join(projections)}", model=name)
+    if sum(i.kind == "GSI" for i in indexes) > MAX_GSIS:
+        raise ModelDefinitionError(f"DynamoDB allows at most {MAX_GSIS} GSIs", model=name)
+    if sum(i.kind == "LSI" for i in indexes) > MAX_LSIS:
+        raise ModelDefinitionError(f"DynamoDB allows at most {MAX_LSIS} LSIs", model=name)
+    ttl = roles["ttl"].attr_name if "ttl" in roles else None
+    try:
+        result = TableSchema(table, partition, sort,
+                             tuple(sorted(indexes, key=lambda i: (i.kind, i.name))), ttl)
+        result.attribute_definitions()
+    except ValidationError as exc:
+        raise ModelDefinitionError(str(exc), model=name) from None
+    return result
+
+
+def _projection(cls: type[Model], index_name: str,
+                value: Any) -> tuple[Projection, tuple[str, ...]]:
+    if value in ("ALL", "KEYS_ONLY"):
+        return value, ()
+    if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
+        fields = cls.__dynamorm_fields__
+        return "INCLUDE", tuple(fields[v].attr_name if v in fields else v for v in value)
+    raise ModelDefinitionError(
+        f"projection of {index_name} must be 'ALL', 'KEYS_ONLY' or a list of attribute names",
+        model=cls.__name__)
+
+
+class Registry:
+    """Every model with a table, by table; a notebook re-running a cell replaces its model."""
+
+    def __init__(self) -> None:
+        self._models: dict[tuple[str, str], type[Model]] = {}
+
+    def register(self, model: type[Model]) -> None:
+        self._models[(model.__module__, model.__qualname__)] = model
+
+    def __iter__(self) -> Iterator[type[Model]]:
+        return iter(list(self._models.values()))
+
+    def __len__(self) -> int:
+        return len(self._models)
+
+    def for_table(self, table: str) -> list[type[Model]]:
+        """The models stored in `table` (several in a single-table design)."""
+        return [m for m in self._models.values() if m.__table__ == table]
+
+    def tables(self) -> list[str]:
+        return sorted({m.__table__ for m in self._models.values() if m.__table__})
+
+    def __repr__(self) -> str:
+        return f"<Registry of {len(self)} models over tables {self.tables()}>"
+
+
+registry = Registry()
+
+
+def fields(model: type[Model] | Model) -> tuple[Field, ...]:
+    """The resolved fields of a model class (or of an object's class)."""
+    cls = model if isinstance(model, type) else type(model)
+    return tuple(cls.__dynamorm_fields__.values())
+
+
+def schema(model: type[Model] | Model) -> TableSchema:
+    """The table schema a model declares (raises for nested models, which have none)."""
+    cls = model if isinstance(model, type) else type(model)
+    if cls.__dynamorm_schema__ is None:
+        raise ValidationError(f"{cls.__name__} has no table; it can only be nested in a model")
+    return cls.__dynamorm_schema__
+
+
+def node_of(model: type[Model]) -> TypeNode:
+    """The model as a type node (for nested use)."""
+    return TypeNode(Kind.MODEL, py=model)

@@ -1,0 +1,32 @@
+"""The default connection, held here so the pure core can delegate without importing I/O.
+
+`connect()` registers the connection it makes; active-record methods on models call
+`resolve(None)` to find it. The core never imports the connection module (imports point down).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import ConnectionFailed
+
+__all__ = ["resolve", "set_default"]
+
+_default: Any = None
+
+
+def set_default(connection: Any) -> None:
+    """Make `connection` the one used when a model method is given none."""
+    global _default  # noqa: PLW0603 - one process-wide default, like logging's root logger
+    _default = connection
+
+
+def resolve(connection: Any = None) -> Any:
+    """The given connection, else the default one; raises when there is neither."""
+    if connection is not None:
+        return connection
+    if _default is None:
+        raise ConnectionFailed(
+            "no connection yet: call dynamorm_lab.connect() (or pass connection=...)"
+        )
+    return _default

@@ -1,0 +1,131 @@
+"""Create, delete and describe tables, waiting for DynamoDB to finish each change."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Literal
+
+from ._model import Model, schema
+from ._schema import TableSchema
+from .errors import DynamoDBError, TableNotFound, ValidationError
+
+if TYPE_CHECKING:
+    from ._connection import Connection
+
+__all__ = ["create_table", "delete_table", "describe", "exists", "list_tables", "wait_active"]
+
+BILLING_MODES = ("PAY_PER_REQUEST", "PROVISIONED")
+STREAM_VIEWS = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
+
+
+def _table_name(model_or_name: Any) -> str:
+    if isinstance(model_or_name, str) and model_or_name:
+        return model_or_name
+    if isinstance(model_or_name, TableSchema):
+        return model_or_name.name
+    if isinstance(model_or_name, type) and issubclass(model_or_name, Model):
+        return schema(model_or_name).name
+    raise ValidationError(f"expected a table name, a model or a TableSchema, "
+                          f"got {model_or_name!r:.80}")
+
+
+def create_table(
+    conn: Connection,
+    model: Any,
+    *,
+    billing: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST",
+    read_capacity: int = 5,
+    write_capacity: int = 5,
+    stream: str | None = None,
+    ttl: bool = True,
+    wait: bool = True,
+    timeout: float = 300.0,
+) -> TableSchema:
+    """Create the table a model (or TableSchema) declares; enable TTL when it has one."""
+    table = model if isinstance(model, TableSchema) else schema(model)
+    if billing not in BILLING_MODES:
+        raise ValidationError(f"billing must be one of {', '.join(BILLING_MODES)}")
+    if stream is not None and stream not in STREAM_VIEWS:
+        raise ValidationError(f"stream must be one of {', '.join(STREAM_VIEWS)}")
+    if billing == "PROVISIONED" and (read_capacity < 1 or write_capacity < 1):
+        raise ValidationError("provisioned capacity must be at least 1 read and 1 write unit")
+    request = table.create_table_request(billing=billing, read_capacity=read_capacity,
+                                         write_capacity=write_capacity, stream=stream)
+    conn.call("CreateTable", request)
+    if wait or (ttl and table.ttl_attribute):
+        wait_active(conn, table.name, timeout=timeout)
+    if ttl and table.ttl_attribute:
+        conn.call("UpdateTimeToLive", {
+            "TableName": table.name,
+            "TimeToLiveSpecification": {"Enabled": True, "AttributeName": table.ttl_attribute},
+        })
+    return table
+
+
+def wait_active(conn: Connection, name: str, *, timeout: float = 300.0) -> dict[str, Any]:
+    """Poll DescribeTable until the table and all its GSIs are ACTIVE."""
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        description: dict[str, Any] = conn.call("DescribeTable", {"TableName": name})["Table"]
+        statuses = [description.get("TableStatus")] + [
+            g.get("IndexStatus", "ACTIVE") for g in description.get("GlobalSecondaryIndexes", [])]
+        if all(s == "ACTIVE" for s in statuses):
+            return description
+        if time.monotonic() > deadline:
+            raise DynamoDBError(f"table {name} is still {statuses} after {timeout:.0f} s",
+                                table=name)
+        time.sleep(delay)
+        delay = min(delay * 2, 2.0)
+
+
+def delete_table(conn: Connection, model_or_name: Any, *, wait: bool = True,
+                 timeout: float = 300.0) -> None:
+    """Delete a table; with `wait`, return once DynamoDB no longer knows it."""
+    name = _table_name(model_or_name)
+    conn.call("DeleteTable", {"TableName": name})
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while wait:
+        if not exists(conn, name):
+            return
+        if time.monotonic() > deadline:
+            raise DynamoDBError(f"table {name} still exists after {timeout:.0f} s", table=name)
+        time.sleep(delay)
+        delay = min(delay * 2, 2.0)
+
+
+def exists(conn: Connection, model_or_name: Any) -> bool:
+    """True when the table exists (in any status)."""
+    try:
+        conn.call("DescribeTable", {"TableName": _table_name(model_or_name)})
+    except TableNotFound:
+        return False
+    return True
+
+
+def describe(conn: Connection, model_or_name: Any) -> TableSchema:
+    """The live table as a TableSchema (keys, indexes, TTL attribute, counts)."""
+    name = _table_name(model_or_name)
+    description = conn.call("DescribeTable", {"TableName": name})["Table"]
+    ttl_attribute = None
+    try:
+        ttl = conn.call("DescribeTimeToLive", {"TableName": name})["TimeToLiveDescription"]
+        if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
+            ttl_attribute = ttl.get("AttributeName")
+    except DynamoDBError:
+        ttl_attribute = None  # servers without TTL support (dynalite) describe no TTL
+    return TableSchema.from_description(description, ttl_attribute)
+
+
+def list_tables(conn: Connection) -> list[str]:
+    """Every table name, following ListTables pagination."""
+    names: list[str] = []
+    params: dict[str, Any] = {}
+    while True:
+        page = conn.call("ListTables", params)
+        names.extend(page.get("TableNames", []))
+        last = page.get("LastEvaluatedTableName")
+        if not last:
+            return sorted(names)
+        params = {"ExclusiveStartTableName": last}
