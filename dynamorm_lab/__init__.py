@@ -10,11 +10,15 @@
 from __future__ import annotations
 
 from . import errors
+from ._batch import RetryPolicy, WriteFailure, WriteReport
 from ._connection import Connection, connect
 from ._expr import Condition, Path, Placeholders, UpdateAction, attr, path
 from ._fields import Field, field
 from ._model import Model, Registry, fields, registry, schema
+from ._planner import Candidate, Plan
+from ._query import Query
 from ._reserved import RESERVED_WORDS, is_reserved
+from ._results import Page, Result, Stats
 from ._schema import Index, KeyAttribute, TableSchema
 from ._types import Kind, TypeNode
 from .errors import (
@@ -28,6 +32,7 @@ from .errors import (
     ItemNotFound,
     ModelDefinitionError,
     ReadOnlyError,
+    ScanRefused,
     TableNotFound,
     Throttled,
     TransactionCancelled,
@@ -37,8 +42,8 @@ from .errors import (
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "RESERVED_WORDS",
+__all__ = [  # noqa: RUF022 - plain sorted(), checked by tests/unit/test_exports.py
+    "Candidate",
     "CodecError",
     "Condition",
     "ConditionFailed",
@@ -55,10 +60,19 @@ __all__ = [
     "Kind",
     "Model",
     "ModelDefinitionError",
+    "Page",
     "Path",
     "Placeholders",
+    "Plan",
+    "Query",
+    "RESERVED_WORDS",
     "ReadOnlyError",
     "Registry",
+    "Result",
+    "RetryPolicy",
+    "SAMPLES",
+    "ScanRefused",
+    "Stats",
     "TableNotFound",
     "TableSchema",
     "Throttled",
@@ -67,18 +81,42 @@ __all__ = [
     "UpdateAction",
     "ValidationError",
     "VersionConflict",
+    "WriteFailure",
+    "WriteReport",
     "attr",
     "connect",
     "errors",
+    "export_json",
     "field",
     "fields",
+    "import_json",
+    "import_workbench_model",
     "is_reserved",
+    "load_sample",
     "path",
     "registry",
     "schema",
 ]
 
+_LAZY = {  # loaded on first use: sample data and importers are not needed to import the ORM
+    "SAMPLES": "samples", "export_json": "samples", "import_json": "samples",
+    "import_workbench_model": "samples", "load_sample": "samples",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'dynamorm_lab' has no attribute {name!r}")
+
+
 for _name in __all__:  # show public names where they are meant to be imported from
+    if _name in _LAZY:
+        continue
     _obj = globals()[_name]
     if getattr(_obj, "__module__", "").startswith("dynamorm_lab._"):
         _obj.__module__ = "dynamorm_lab"

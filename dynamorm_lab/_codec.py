@@ -52,6 +52,8 @@ _MAX_ADJUSTED = 125
 _MIN_ADJUSTED = -130
 _INT_FAST_LIMIT = 10**38
 _UTC = _dt.UTC
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
+_SECOND = _dt.timedelta(seconds=1)
 
 
 # --- numbers -------------------------------------------------------------------------------
@@ -529,6 +531,8 @@ def _base_decoder(node: TypeNode) -> Decoder:
             return out
         return dec_dict
     if kind is Kind.SET:
+        if node.args[0].kind is Kind.ANY:
+            return decode_value
         tag = node.dynamo_type
         convert = _scalar_from_text(node.args[0])
         return _simple_decoder(tag, lambda xs: {convert(x) for x in xs}, f"set ({tag})")
@@ -556,9 +560,9 @@ def _base_decoder(node: TypeNode) -> Decoder:
 def ttl_encoder(value: Any) -> AttributeValue:
     """Encode a TTL field: an aware datetime (or epoch seconds) as whole epoch seconds."""
     if isinstance(value, _dt.datetime):
-        if value.tzinfo is None:
+        if value.tzinfo is None or value.utcoffset() is None:
             raise CodecError("a TTL datetime must be timezone-aware")
-        return {"N": str(int(value.timestamp()))}
+        return {"N": str((value - _EPOCH) // _SECOND)}  # whole seconds, floored, no float
     if isinstance(value, int) and not isinstance(value, bool):
         return {"N": str(value)}
     raise _type_error("datetime", value)
@@ -568,4 +572,7 @@ def ttl_decoder(av: AttributeValue) -> Any:
     """Decode epoch seconds to an aware UTC datetime."""
     if "N" not in av:
         raise _tag_error("number (N) of epoch seconds", av)
-    return _dt.datetime.fromtimestamp(int(Decimal(av["N"])), tz=_UTC)
+    try:
+        return _EPOCH + _dt.timedelta(seconds=int(Decimal(av["N"])))
+    except (OverflowError, ArithmeticError, ValueError):
+        raise CodecError(f"{av['N']} epoch seconds is not a representable datetime") from None

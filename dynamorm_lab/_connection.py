@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import _crud, _session, _tables
+from . import _crud, _executor, _session, _tables
 from ._boundary import WRITE_OPERATIONS, translate
 from ._expr import UpdateAction
 from ._schema import TableSchema
@@ -22,6 +23,8 @@ from .errors import ConnectionFailed, ReadOnlyError, ValidationError
 
 if TYPE_CHECKING:
     from ._model import Model
+    from ._query import Query
+    from ._results import Page, Result
     from .local import LocalServer
 
 __all__ = ["Connection", "connect"]
@@ -49,6 +52,7 @@ class Connection:
         profile: str | None = None,
         read_only: bool = False,
         server: LocalServer | None = None,
+        scan_guard: int | None = 10_000,
     ) -> None:
         self._client = client
         self.target = target
@@ -57,6 +61,8 @@ class Connection:
         self.profile = profile
         self.read_only = read_only
         self.server = server
+        self.scan_guard = scan_guard
+        self._stats: dict[str, tuple[float, int | None, int | None]] = {}
 
     def __repr__(self) -> str:
         where = self.endpoint_url or f"AWS {self.region}"
@@ -115,6 +121,33 @@ class Connection:
         """Reload an object's values with a consistent read."""
         return _crud.refresh(self, obj)
 
+    # --- reads planned by the query builder ---
+    def run(self, query: Query) -> Result:
+        """Run a query to the end (or its limit); see `Query.all()`."""
+        return _executor.run(self, query)
+
+    def run_pages(self, query: Query) -> Iterator[Page]:
+        """Run a query page by page; see `Query.pages()`."""
+        return _executor.run_pages(self, query)
+
+    def count(self, query: Query) -> int:
+        """Count a query's items with Select=COUNT; see `Query.count()`."""
+        return _executor.count(self, query)
+
+    def table_stats(self, name: str, *, max_age: float = 60.0) -> tuple[int | None, int | None]:
+        """(item count, size in bytes) from DescribeTable, cached for `max_age` seconds.
+
+        DynamoDB refreshes these figures about every six hours; they guide estimates and the
+        scan guard, never correctness.
+        """
+        cached = self._stats.get(name)
+        if cached is not None and time.monotonic() - cached[0] < max_age:
+            return cached[1], cached[2]
+        table = self.call("DescribeTable", {"TableName": name})["Table"]
+        figures = (table.get("ItemCount"), table.get("TableSizeBytes"))
+        self._stats[name] = (time.monotonic(), *figures)
+        return figures
+
     # --- tables ---
     def create_table(self, model: Any, **options: Any) -> TableSchema:
         """Create a model's table (on-demand by default), wait for ACTIVE and enable TTL."""
@@ -172,6 +205,7 @@ def connect(
     connect_timeout: float = 5.0,
     read_timeout: float = 30.0,
     max_pool_connections: int = 16,
+    scan_guard: int | None = 10_000,
     make_default: bool = True,
 ) -> Connection:
     """Connect to DynamoDB; with no AWS configuration, start the embedded local server.
@@ -184,6 +218,8 @@ def connect(
         read_only: refuse every write before sending it.
         max_attempts, connect_timeout, read_timeout: botocore's retry and timeout settings
             (standard retry mode: exponential backoff with jitter on throttling and 5xx).
+        scan_guard: a query the planner can only serve with a Scan is refused on a table
+            holding more items than this (None: never refuse); `.allow_scan()` overrides.
         make_default: model methods (``movie.save()``) use this connection when given none.
     """
     global _told_local  # noqa: PLW0603 - the "using local" notice is printed once per process
@@ -225,7 +261,7 @@ def connect(
         pool=max_pool_connections)
     connection = Connection(client, target=target or "aws", region=region,
                             endpoint_url=endpoint_url, profile=profile, read_only=read_only,
-                            server=server)
+                            server=server, scan_guard=scan_guard)
     if make_default:
         _session.set_default(connection)
     return connection

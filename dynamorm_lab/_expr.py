@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._codec import AttributeValue, Encoder, encode_value, encoder_for
+from ._codec import AttributeValue, Encoder, decode_value, encode_value, encoder_for
 from ._types import Kind, TypeNode
 from .errors import CodecError, ExpressionError
 
@@ -228,7 +228,7 @@ class Path(Operand):
     # --- update actions ---
     def set(self, value: Any) -> UpdateAction:
         """``SET self = value`` (value may be an operand: ``Movie.n + 1``, ``if_not_exists``)."""
-        return UpdateAction("SET", self, self._value(value))
+        return UpdateAction("SET", self, self._value(value, strict=True))
 
     def remove(self) -> UpdateAction:
         """``REMOVE self``."""
@@ -410,8 +410,11 @@ def _path_error(text: str, position: int, expected: str) -> ExpressionError:
 
 def path(text: str) -> Path:
     """Parse a document path such as ``info.actors[0].name`` (untyped)."""
-    if not isinstance(text, str) or not text:
-        raise ExpressionError("path() takes a non-empty string such as 'info.rating'")
+    if not isinstance(text, str):
+        raise ExpressionError(f"path() takes a string such as 'info.rating', got "
+                              f"{type(text).__name__}")
+    if not text:
+        raise _path_error(text, 0, "an attribute name (the path is empty)")
     elements: list[str | int] = []
     position = 0
     while position < len(text):
@@ -421,7 +424,7 @@ def path(text: str) -> Path:
             digits = text[position + 1:close] if close > 0 else ""
             if not elements:
                 raise _path_error(text, position, "an attribute name first")
-            if not digits.isdigit():
+            if not (digits.isascii() and digits.isdecimal()):
                 raise _path_error(text, position + 1, "a list index such as [0]")
             elements.append(int(digits))
             position = close + 1
@@ -553,9 +556,15 @@ def compile_condition(condition: Condition, ph: Placeholders) -> str:
 
 def compile_projection(paths: Iterable[Path | str], ph: Placeholders) -> str:
     """Render a projection expression (strings are read as paths)."""
-    rendered = [_render_path(p if isinstance(p, Path) else path(p), ph) for p in paths]
-    if not rendered:
+    parsed = [p if isinstance(p, Path) else path(p) for p in paths]
+    if not parsed:
         raise ExpressionError("a projection needs at least one attribute")
+    for index, one in enumerate(parsed):
+        for earlier in parsed[:index]:
+            if one.overlaps(earlier):
+                raise ExpressionError(f"projection paths {earlier} and {one} overlap; "
+                                      "DynamoDB refuses that (keep the shorter one)")
+    rendered = [_render_path(p, ph) for p in parsed]
     return ", ".join(rendered)
 
 
@@ -597,3 +606,44 @@ def compile_update(actions: Sequence[UpdateAction], ph: Placeholders) -> str:
         if items:
             clauses.append(f"{clause} {', '.join(items)}")
     return " ".join(clauses)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def literal(value: Any) -> str:
+    """A value as text for people (PartiQL-like: 'text', 12, true, NULL, <<'a'>>, [..], {..})."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, bytes):
+        return repr(value)
+    if isinstance(value, set | frozenset):
+        return "<<" + ", ".join(sorted(literal(v) for v in value)) + ">>"
+    if isinstance(value, list):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+class Readable(Placeholders):
+    """An allocator that writes real names and literal values: for explanations, never sent."""
+
+    def name(self, name: str) -> str:
+        return name if _IDENTIFIER.fullmatch(name) else '"' + name.replace('"', '""') + '"'
+
+    def value(self, av: AttributeValue) -> str:
+        return literal(decode_value(av))
+
+
+def describe(node: Condition | Sequence[UpdateAction] | Path) -> str:
+    """Human text for a condition, update or path, with names and values written out."""
+    if isinstance(node, Path):
+        return _render_path(node, Readable())
+    if isinstance(node, Condition):
+        return compile_condition(node, Readable())
+    return compile_update(node, Readable())

@@ -109,7 +109,8 @@ class Field:
     """A resolved model field: names, type node, role and prepared codec."""
 
     __slots__ = (
-        "attr_name", "decode", "encode", "model_name", "node", "omit", "path", "py_name", "spec",
+        "attr_name", "decode", "encode", "model_name", "node", "omit", "on_none", "path",
+        "py_name", "spec",
     )
 
     def __init__(self, model_name: str, py_name: str, node: TypeNode, spec: FieldSpec) -> None:
@@ -131,6 +132,24 @@ class Field:
         else:
             self.omit = None
         self.path = Path((self.attr_name,), node, self.encode)
+        self.on_none = self._none_rule()
+
+    def _none_rule(self) -> str:
+        """What a None value means when written: "omit", "null" or "refuse".
+
+        None is left out (so sparse indexes stay sparse) unless the field's default is not
+        None, in which case NULL is written so that the None reads back as None.
+        """
+        s = self.spec
+        auto = s.version or s.created_at or s.updated_at or s.ttl
+        if not (self.node.optional or auto or self.node.kind in (Kind.ANY, Kind.NONE)):
+            return "refuse"
+        index_key = self.is_key or s.gsi_partition or s.gsi_sort or s.lsi_sort
+        has_value_default = s.default_factory is not None or (
+            s.default is not MISSING and s.default is not None)
+        if has_value_default and not index_key and not auto:
+            return "null"
+        return "omit"
 
     def __repr__(self) -> str:
         roles = ", ".join(self.roles)

@@ -19,6 +19,7 @@ from . import _session
 from ._codec import AttributeValue
 from ._expr import Path, UpdateAction, path
 from ._fields import MISSING, Field, FieldSpec, check_role_type
+from ._query import Query
 from ._schema import MAX_GSIS, MAX_LSIS, Index, KeyAttribute, Projection, TableSchema
 from ._types import Kind, TypeNode, analyze
 from .errors import CodecError, ModelDefinitionError, ValidationError
@@ -37,7 +38,8 @@ class ModelCodec:
 
     def __init__(self, model: type[Model], stored: list[Field]) -> None:
         self.model = model
-        self._encode = tuple((f.py_name, f.attr_name, f.encode, f.omit) for f in stored)
+        self._encode = tuple((f.py_name, f.attr_name, f.encode, f.omit, f.on_none)
+                             for f in stored)
         self._decode = {f.attr_name: (f.py_name, f.decode) for f in stored}
         self._missing = tuple(f for f in model.__dynamorm_fields__.values())
 
@@ -45,9 +47,16 @@ class ModelCodec:
         """The wire item for `obj` (None and empty-set values are left out)."""
         values = obj.__dict__
         item: dict[str, AttributeValue] = {}
-        for py_name, attr_name, encode, omit in self._encode:
+        for py_name, attr_name, encode, omit, on_none in self._encode:
             value = values.get(py_name)
-            if value is None or (omit is not None and omit(value)):
+            if value is None:
+                if on_none == "null":
+                    item[attr_name] = {"NULL": True}
+                elif on_none == "refuse":
+                    raise CodecError(f"{type(obj).__name__}.{py_name} is not Optional, got None",
+                                     path=attr_name)
+                continue
+            if omit is not None and omit(value):
                 continue
             try:
                 item[attr_name] = encode(value)
@@ -182,13 +191,30 @@ class Model:
     def path(cls, text: str) -> Path:
         """A typed path from text, such as ``Movie.path("info.rating")``."""
         parsed = path(text)
-        first = cls.__dynamorm_attrs__.get(parsed.name) or cls.__dynamorm_fields__.get(parsed.name)
+        first = cls.__dynamorm_fields__.get(parsed.name) or cls.__dynamorm_attrs__.get(parsed.name)
         if first is None:
             return parsed
         result = first.path
         for element in parsed.elements[1:]:
-            result = result[element]
+            node = result.node
+            nested = (node.py.__dynamorm_fields__ if node is not None and node.kind is Kind.MODEL
+                      else {})
+            if isinstance(element, str) and element in nested:
+                result = getattr(result, element)
+            else:
+                result = result[element]
         return result
+
+    # --- reads: a query is planned when it runs ---
+    @classmethod
+    def query(cls, *conditions: Any) -> Query:
+        """A query the planner serves with GetItem, BatchGetItem, Query or (said) Scan."""
+        return Query(cls, *conditions)
+
+    @classmethod
+    def scan(cls, *conditions: Any) -> Query:
+        """An explicit Scan of the table, filtered by `conditions`."""
+        return Query(cls, *conditions, scan=True)
 
     # --- active record: each delegates to a connection (the default one unless given) ---
     @classmethod

@@ -108,9 +108,11 @@ def key_from(model: type[Model], key: Sequence[Any], named: Mapping[str, Any]) -
         values = {f.py_name: v for f, v in zip(key_fields, key, strict=True)}
     else:
         for f in key_fields:
-            for name in (f.py_name, f.attr_name):
-                if name in named:
-                    values[f.py_name] = named[name]
+            given = [name for name in dict.fromkeys((f.py_name, f.attr_name)) if name in named]
+            if len(given) > 1:
+                raise ValidationError(f"{f.py_name} is given twice (as {' and '.join(given)})")
+            if given:
+                values[f.py_name] = named[given[0]]
         extra = set(named) - {n for f in key_fields for n in (f.py_name, f.attr_name)}
         if extra:
             raise ValidationError(f"{', '.join(sorted(extra))} is not part of the key of "
@@ -288,6 +290,10 @@ def build_update(target: Any, actions: Sequence[UpdateAction], condition: Any = 
         version = roles["version"]
         if is_object:
             expected = target.__dict__.get(version.py_name) or 0
+            if not expected and must_exist:
+                raise ValidationError(
+                    f"{cls.__name__} object was never saved (no version yet); save() or "
+                    "create() it first, or pass must_exist=False", table=cls.__table__)
             version_condition = _version_condition(cls, expected)
         actions.append(version.path.set(version.path.if_not_exists(0) + 1))
     if "updated_at" in roles:

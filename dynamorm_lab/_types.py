@@ -12,6 +12,7 @@ import enum
 import types
 import typing
 import uuid
+from collections import abc
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -72,7 +73,7 @@ class TypeNode:
     def dynamo_type(self) -> str:
         """The AttributeValue type letter ('S', 'N', 'SS', ...), or '' when it varies."""
         if self.kind is Kind.SET:
-            return _SET_TYPE[self.args[0].kind]
+            return _SET_TYPE.get(self.args[0].kind, "")
         if self.kind is Kind.ENUM:
             return "N" if all(isinstance(m.value, int) for m in self.py) else "S"
         return _DYNAMO_TYPE.get(self.kind, "")
@@ -123,22 +124,22 @@ def analyze(annotation: Any, *, is_model: typing.Callable[[Any], bool]) -> TypeN
             return TypeNode(inner.kind, True, inner.args, inner.py)
         nodes = tuple(analyze(m, is_model=is_model) for m in members)
         return TypeNode(Kind.UNION, optional, nodes)
-    if origin in (list, typing.List, typing.Sequence, tuple):  # noqa: UP006
+    if origin in (list, tuple, abc.Sequence, abc.MutableSequence):
         args = typing.get_args(annotation)
         if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
             raise TypeError(f"{annotation!r} is not supported; use list[T] or tuple[T, ...]")
         item = analyze(args[0], is_model=is_model) if args else TypeNode(Kind.ANY)
         return TypeNode(Kind.LIST, args=(item,))
-    if origin in (dict, typing.Mapping):
+    if origin in (dict, abc.Mapping, abc.MutableMapping):
         args = typing.get_args(annotation)
         if args and args[0] is not str:
             raise TypeError(f"{annotation!r}: map keys must be str (DynamoDB map keys are strings)")
         value = analyze(args[1], is_model=is_model) if args else TypeNode(Kind.ANY)
         return TypeNode(Kind.DICT, args=(value,))
-    if origin in (set, frozenset, typing.AbstractSet):
+    if origin in (set, frozenset, abc.Set, abc.MutableSet):
         args = typing.get_args(annotation)
         element = analyze(args[0], is_model=is_model) if args else TypeNode(Kind.ANY)
-        if element.kind not in _SET_TYPE or element.optional:
+        if (element.kind not in _SET_TYPE and element.kind is not Kind.ANY) or element.optional:
             raise TypeError(
                 f"a set of {element.describe()} cannot be stored; DynamoDB sets hold only "
                 "str, int, Decimal or bytes"

@@ -14,6 +14,7 @@ Errors never carry credentials: requests are stored without headers or signature
     ├── ReadOnlyError            a write was attempted on a read-only connection (nothing sent)
     ├── ConnectionFailed         the endpoint is unreachable or the embedded server won't start
     ├── ItemNotFound             get() found no item with that key
+    ├── ScanRefused              a query would Scan a table over the connection's scan guard
     └── DynamoDBError            DynamoDB answered a request with an error
         ├── ConditionFailed      a condition expression was false (carries the old item if returned)
         │   ├── ItemAlreadyExists    create() found an item with the same key
@@ -39,6 +40,7 @@ __all__ = [
     "ItemNotFound",
     "ModelDefinitionError",
     "ReadOnlyError",
+    "ScanRefused",
     "TableNotFound",
     "Throttled",
     "TransactionCancelled",
@@ -120,6 +122,14 @@ class ConnectionFailed(DynamormError):
 
 class ItemNotFound(DynamormError, LookupError):
     """No item exists with the requested key."""
+
+
+class ScanRefused(DynamormError):
+    """A query would Scan a table larger than the scan guard; ``plan`` says why and suggests."""
+
+    def __init__(self, message: str, *, plan: Any = None, **context: Any) -> None:
+        super().__init__(message, **context)
+        self.plan = plan
 
 
 class DynamoDBError(DynamormError):

@@ -1,0 +1,307 @@
+"""Run planned reads: pages, limits, exact cursors, parallel segments, counts, the scan guard.
+
+The executor sends the request the plan built, follows LastEvaluatedKey, and keeps the state
+that a cursor needs: per segment, the key to resume after. When a limit stops a page halfway,
+the cursor resumes after the last item handed out (its key, not the page's end), so resuming
+never skips an item. Parallel segments run in threads; a page counts as seen only when the
+caller takes it, so a cursor never claims pages the caller did not get.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._batch import get_chunks
+from ._codec import decode_item
+from ._cursor import decode_cursor, encode_cursor, fingerprint
+from ._planner import Plan, plan
+from ._progress import Progress
+from ._results import Page, Result, Stats
+from .errors import ScanRefused, ValidationError
+
+if TYPE_CHECKING:
+    from ._connection import Connection
+    from ._query import Query
+
+__all__ = ["count", "run", "run_pages"]
+
+
+@dataclass
+class _Run:
+    plan: Plan
+    query: Query
+    decode: Callable[[dict[str, Any]], Any]
+    hidden: tuple[str, ...]
+    key_names: tuple[str, ...]
+    fingerprint: str
+    stats: Stats
+    states: list[dict[str, Any]] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+    def cursor(self) -> str | None:
+        if all(s.get("done") for s in self.states):
+            return None
+        return encode_cursor(self.fingerprint, self.states)
+
+    def take(self, raw: list[dict[str, Any]]) -> list[Any]:
+        if self.hidden:
+            for item in raw:
+                for name in self.hidden:
+                    item.pop(name, None)
+        return [self.decode(item) for item in raw]
+
+
+def _decoder(query: Query) -> Callable[[dict[str, Any]], Any]:
+    shape = query.spec.shape
+    model = query.model
+    if shape == "model" and model is not None:
+        return model.from_item
+    if shape == "wire":
+        return lambda item: item
+    return decode_item
+
+
+def _prepare(conn: Connection, query: Query) -> _Run:
+    spec = query.spec
+    chosen = plan(query.plan_request())
+    if chosen.operation == "Scan":
+        item_count, size = conn.table_stats(query.schema.name)
+        chosen = plan(query.plan_request(item_count=item_count, size_bytes=size))
+        guard = conn.scan_guard
+        if (not spec.scan and not spec.allow_scan and guard is not None
+                and item_count is not None and item_count > guard):
+            raise ScanRefused(
+                f"refusing to Scan {query.schema.name}: it holds {item_count:,} items, over the "
+                f"scan guard of {guard:,}. {chosen.sentence}. "
+                + (f"Suggestion: {chosen.suggestion}. " if chosen.suggestion else "")
+                + "Pass .allow_scan() (or connect(scan_guard=None)) to scan anyway.",
+                table=query.schema.name, plan=chosen)
+    table = query.schema
+    key_names = list(table.key_names)
+    if chosen.index is not None:
+        key_names += [k for k in table.index(chosen.index).key_names if k not in key_names]
+    segments = spec.segments if chosen.operation == "Scan" else 1
+    run = _Run(chosen, query, _decoder(query), tuple(chosen.extra.get("hidden", ())),
+               tuple(key_names), fingerprint(chosen.request, segments),
+               Stats(chosen.operation, table.name, chosen.index, segments=segments))
+    if spec.cursor is not None:
+        run.states = decode_cursor(spec.cursor, run.fingerprint)
+        if not isinstance(run.states, list) or len(run.states) != segments:
+            raise ValidationError("the cursor does not match this query's segments")
+    else:
+        run.states = [{"key": None, "done": False, "offset": 0} for _ in range(segments)]
+    return run
+
+
+def run_pages(conn: Connection, query: Query) -> Iterator[Page]:
+    """Pages of a query, each with the cursor that resumes after it."""
+    run = _prepare(conn, query)
+    yield from _pages(conn, run)
+
+
+def _pages(conn: Connection, run: _Run) -> Iterator[Page]:
+    operation = run.plan.operation
+    spec = run.query.spec
+    remaining = spec.limit
+    total = run.plan.extra.get("item_count")
+    desc = f"{operation} {run.query.schema.name}"
+    with Progress(total=total, desc=desc, enabled=spec.progress) as progress:
+        source = (_key_pages(conn, run) if operation in ("GetItem", "BatchGetItem")
+                  else _scan_pages(conn, run))
+        for segment, page_items, response, page_state in source:
+            cut = remaining is not None and len(page_items) >= remaining
+            raw = page_items[:remaining] if cut else page_items
+            run.stats.add(response, returned=len(raw))
+            progress.update(response.get("ScannedCount", len(raw)))
+            state = page_state
+            if cut and raw and operation in ("Query", "Scan") and len(raw) < len(page_items):
+                last = raw[-1]
+                state = {"key": {k: last[k] for k in run.key_names if k in last}, "done": False}
+            run.states[segment] = state
+            run.stats.elapsed = time.perf_counter() - run.started
+            items = run.take(raw)
+            if remaining is not None:
+                remaining -= len(items)
+            yield Page(items, raw, run.cursor(), len(items), response.get("ScannedCount",
+                                                                              len(items)),
+                       segment)
+            if remaining is not None and remaining <= 0:
+                if hasattr(source, "close"):
+                    source.close()
+                return
+
+
+def _key_pages(conn: Connection, run: _Run) -> Iterator[tuple[int, list[Any], dict[str, Any],
+                                                              dict[str, Any]]]:
+    request = run.plan.request
+    state = run.states[0]
+    if state.get("done"):
+        return
+    if run.plan.operation == "GetItem":
+        params = dict(request, ReturnConsumedCapacity="INDEXES")
+        response = conn.call("GetItem", params)
+        item = response.get("Item")
+        yield 0, [item] if item else [], {**response, "ScannedCount": 1 if item else 0}, {
+            "done": True}
+        return
+    keys = request["Keys"][state.get("offset", 0):]
+    extra = {k: v for k, v in request.items() if k not in ("TableName", "Keys")}
+    offset = state.get("offset", 0)
+    for found, response in get_chunks(conn, request["TableName"], keys, extra=extra):
+        chunk = keys[:100]
+        keys = keys[100:]
+        offset += len(chunk)
+        ordered = _in_key_order(found, chunk, run.query.schema.key_names)
+        yield 0, ordered, response, {"offset": offset, "done": not keys}
+
+
+def _in_key_order(found: list[dict[str, Any]], keys: list[dict[str, Any]],
+                  names: tuple[str, ...]) -> list[dict[str, Any]]:
+    def ident(item: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(repr(item.get(n)) for n in names)
+
+    by_key = {ident(item): item for item in found}
+    return [by_key[ident(k)] for k in keys if ident(k) in by_key]
+
+
+def _segment(conn: Connection, run: _Run, segment: int,
+             ) -> Iterator[tuple[int, list[Any], dict[str, Any], dict[str, Any]]]:
+    spec = run.query.spec
+    params = dict(run.plan.request, ReturnConsumedCapacity="INDEXES")
+    total = len(run.states)
+    if total > 1:
+        params.update(Segment=segment, TotalSegments=total)
+    page_size = spec.page_size
+    if spec.limit is not None and run.plan.chosen.filter is None:
+        page_size = min(page_size or spec.limit, spec.limit)
+    if page_size:
+        params["Limit"] = page_size
+    start = run.states[segment].get("key")
+    if run.states[segment].get("done"):
+        return
+    while True:
+        if start:
+            params["ExclusiveStartKey"] = start
+        response = conn.call(run.plan.operation, params)
+        start = response.get("LastEvaluatedKey")
+        yield segment, response.get("Items", []), response, {"key": start, "done": not start}
+        if not start:
+            return
+
+
+def _scan_pages(conn: Connection, run: _Run,
+                ) -> Iterator[tuple[int, list[Any], dict[str, Any], dict[str, Any]]]:
+    if len(run.states) == 1:
+        yield from _segment(conn, run, 0)
+        return
+    yield from _parallel(conn, run)
+
+
+def _parallel(conn: Connection, run: _Run,
+              ) -> Iterator[tuple[int, list[Any], dict[str, Any], dict[str, Any]]]:
+    """Run every segment in its own thread; pages reach the caller through a bounded queue."""
+    segments = len(run.states)
+    pages: queue.Queue[Any] = queue.Queue(maxsize=2 * segments)
+    stop = threading.Event()
+    finished = object()
+
+    def work(segment: int) -> None:
+        try:
+            for page in _segment(conn, run, segment):
+                while not stop.is_set():
+                    try:
+                        pages.put(page, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        except BaseException as exc:
+            pages.put(exc)
+        finally:
+            pages.put(finished)
+
+    threads = [threading.Thread(target=work, args=(s,), daemon=True, name=f"scan-seg-{s}")
+               for s in range(segments)]
+    for thread in threads:
+        thread.start()
+    running = segments
+    try:
+        while running:
+            page = pages.get()
+            if page is finished:
+                running -= 1
+            elif isinstance(page, BaseException):
+                raise page
+            else:
+                yield page
+    finally:
+        stop.set()
+        while any(t.is_alive() for t in threads):
+            try:
+                pages.get(timeout=0.05)
+            except queue.Empty:
+                continue
+        for thread in threads:
+            thread.join()
+
+
+def run(conn: Connection, query: Query) -> Result:
+    """Every item of a query (up to its limit)."""
+    prepared = _prepare(conn, query)
+    items: list[Any] = []
+    raw: list[dict[str, Any]] = []
+    cursor = prepared.cursor()
+    for page in _pages(conn, prepared):
+        items.extend(page.items)
+        raw.extend(page.raw)
+        cursor = page.cursor
+    model = query.model if query.spec.shape == "model" else None
+    return Result(items, raw, plan=prepared.plan, stats=prepared.stats, cursor=cursor,
+                  frame=_frame_maker(model, query))
+
+
+def _frame_maker(model: Any, query: Query) -> Callable[..., Any]:
+    from .frames import frame_from_items
+
+    projection = query.spec.projection
+    columns = list(dict.fromkeys(p.name for p in projection)) if projection else None
+    if model is None:
+        return lambda raw, flatten=False: frame_from_items(raw, flatten=flatten, columns=columns)
+    attrs = model.__dynamorm_attrs__
+    order = columns or list(attrs)
+    decoders = {name: f.decode for name, f in attrs.items()}
+    names = {name: f.py_name for name, f in attrs.items()}
+    return lambda raw, flatten=False: frame_from_items(
+        raw, flatten=flatten, columns=order, decoders=None if flatten else decoders,
+        names=names)
+
+
+def count(conn: Connection, query: Query) -> int:
+    """How many items match, counted by DynamoDB (Select=COUNT), across pages and segments."""
+    prepared = _prepare(conn, query)
+    if prepared.plan.operation in ("GetItem", "BatchGetItem"):
+        return sum(len(page.raw) for page in _pages(conn, prepared))
+    request = {k: v for k, v in prepared.plan.request.items() if k != "ProjectionExpression"}
+    request["Select"] = "COUNT"
+    names = request.get("ExpressionAttributeNames")
+    if names is not None and "ProjectionExpression" in prepared.plan.request:
+        used = set(re.findall(r"#n\d+", " ".join(str(request.get(k, "")) for k in (
+            "KeyConditionExpression", "FilterExpression"))))
+        request["ExpressionAttributeNames"] = {k: v for k, v in names.items() if k in used}
+        if not request["ExpressionAttributeNames"]:
+            del request["ExpressionAttributeNames"]
+    counting = Plan(prepared.plan.table, prepared.plan.chosen, prepared.plan.candidates, request,
+                    prepared.plan.suggestion, None, prepared.plan.extra)
+    prepared.plan = counting
+    total = 0
+    for _segment, _items, response, _state in _scan_pages(conn, prepared):
+        total += int(response.get("Count", 0))
+        prepared.stats.add(response, returned=int(response.get("Count", 0)))
+    return total

@@ -1,0 +1,648 @@
+"""Choose how DynamoDB should serve a request, and say why, for every possible path.
+
+Given a table's schema and the conditions of a request, the planner lists every access path
+(GetItem, BatchGetItem, a Query on the table, on each GSI and LSI, and a Scan), rejects those
+that cannot serve it with a reason a newcomer can read, scores the rest by what DynamoDB would
+read, and picks one. The order of the conditions never changes the result: candidates are
+ranked by a score tuple whose last element is the index name.
+
+Score, lowest wins: (tier, sort-key narrowness, where, name). Tier: GetItem 0, BatchGetItem 1,
+Query 2, Scan 3. Narrowness of the sort-key condition: = 0, BETWEEN 1, begins_with 2, one-sided
+range 3, none 4. Where: the table 0, an LSI 1, a GSI 2.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ._expr import (
+    And,
+    Between,
+    Call,
+    Compare,
+    Condition,
+    In,
+    Not,
+    Operand,
+    Or,
+    Path,
+    Placeholders,
+    Size,
+    Value,
+    compile_condition,
+    compile_projection,
+    describe,
+)
+from ._schema import Index, TableSchema
+from .errors import ValidationError
+
+__all__ = ["Candidate", "Plan", "PlanRequest", "plan"]
+
+Operation = Literal["GetItem", "BatchGetItem", "Query", "Scan"]
+_FLIP = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_KEY_OPS = frozenset({"=", "<", "<=", ">", ">=", "BETWEEN", "begins_with"})
+_NARROWNESS = {"=": 0, "BETWEEN": 1, "begins_with": 2, "<": 3, "<=": 3, ">": 3, ">=": 3}
+_WHERE = {"table": 0, "LSI": 1, "GSI": 2}
+RCU_BYTES = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRequest:
+    """What the caller wants, independent of how it will be served."""
+
+    table: TableSchema
+    conditions: tuple[Condition, ...] = ()
+    index: str | None = None
+    scan: bool = False
+    projection: tuple[Path, ...] | None = None
+    consistent: bool = False
+    descending: bool | None = None
+    present: frozenset[str] = frozenset()
+    assumed_present: frozenset[str] = frozenset()
+    copresent: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    item_count: int | None = None
+    size_bytes: int | None = None
+    segments: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    """A top-level conjunct that a key condition could express: ``attr op values``."""
+
+    attr: str
+    op: str
+    values: tuple[Value, ...]
+    source: Condition
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One way to serve the request, usable or not, and why."""
+
+    operation: Operation
+    index: str | None
+    usable: bool
+    reason: str
+    key_condition: Condition | None = None
+    filter: Condition | None = None
+    keys: tuple[dict[str, Any], ...] = ()
+    score: tuple[Any, ...] = ()
+    estimated_rcu: float | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def where(self) -> str:
+        if self.index is None:
+            return "table"
+        return f"index {self.index}"
+
+    def describe(self) -> str:
+        """One line: the operation, where, the key condition and the filter."""
+        text = f"{self.operation} on {self.where}"
+        if self.key_condition is not None:
+            text += f": key {describe(self.key_condition)}"
+        if self.keys:
+            text += f": {len(self.keys)} key(s)"
+        if self.filter is not None:
+            text += f"; filter {describe(self.filter)}"
+        return text
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The chosen access path, every candidate with its reason, and the request to send."""
+
+    table: str
+    chosen: Candidate
+    candidates: tuple[Candidate, ...]
+    request: dict[str, Any]
+    suggestion: str | None = None
+    projection: tuple[Path, ...] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def operation(self) -> Operation:
+        return self.chosen.operation
+
+    @property
+    def index(self) -> str | None:
+        return self.chosen.index
+
+    @property
+    def sentence(self) -> str:
+        """The plan in one plain sentence."""
+        chosen = self.chosen
+        where = f"GSI {chosen.index}" if self._kind(chosen.index) == "GSI" else (
+            f"LSI {chosen.index}" if chosen.index else f"table {self.table}")
+        if chosen.operation == "Scan":
+            text = f"Scan of {where}: {chosen.reason}"
+        else:
+            text = f"{chosen.operation} on {where}: {chosen.reason}"
+        return text
+
+    def _kind(self, index: str | None) -> str:
+        if index is None:
+            return "table"
+        return str(self.extra.get("index_kinds", {}).get(index, "GSI"))
+
+    def __str__(self) -> str:
+        lines = [self.sentence]
+        for c in self.candidates:
+            mark = "*" if c is self.chosen else ("+" if c.usable else "-")
+            lines.append(f"  {mark} {c.operation:<12} {c.where:<24} {c.reason}")
+        if self.suggestion:
+            lines.append(f"  suggestion: {self.suggestion}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Plan {self.chosen.describe()}>"
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per candidate (what `to_pandas()` shows)."""
+        return [
+            {
+                "chosen": c is self.chosen,
+                "operation": c.operation,
+                "index": c.index or "(table)",
+                "usable": c.usable,
+                "why": c.reason,
+                "key_condition": "" if c.key_condition is None else describe(c.key_condition),
+                "filter": "" if c.filter is None else describe(c.filter),
+                "estimated_rcu": c.estimated_rcu,
+                "notes": "; ".join(c.notes),
+            }
+            for c in self.candidates
+        ]
+
+    def to_pandas(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(self.rows())
+
+    def _repr_html_(self) -> str:
+        import html
+
+        frame = self.to_pandas().to_html(index=False, escape=True)
+        note = (f"<p><b>Suggestion:</b> {html.escape(self.suggestion)}</p>"
+                if self.suggestion else "")
+        return f"<p><b>{html.escape(self.sentence)}</b></p>{frame}{note}"
+
+
+# --- analysis of the conditions -------------------------------------------------------------
+
+def _flatten(conditions: Iterable[Condition]) -> list[Condition]:
+    out: list[Condition] = []
+    for condition in conditions:
+        if isinstance(condition, And):
+            out.extend(_flatten(condition.parts))
+        elif isinstance(condition, Condition):
+            out.append(condition)
+        else:
+            raise ValidationError(
+                f"expected a condition such as Movie.year == 1985, got {condition!r:.60}")
+    return out
+
+
+def _top(operand: Operand) -> str | None:
+    if isinstance(operand, Path) and len(operand.elements) == 1:
+        return operand.name
+    return None
+
+
+def _term(condition: Condition) -> _Term | None:
+    if isinstance(condition, Compare) and condition.op in _FLIP:
+        left, right = condition.left, condition.right
+        if _top(left) and isinstance(right, Value):
+            return _Term(_top(left), condition.op, (right,), condition)  # type: ignore[arg-type]
+        if _top(right) and isinstance(left, Value):
+            return _Term(_top(right), _FLIP[condition.op], (left,),  # type: ignore[arg-type]
+                         condition)
+    if (isinstance(condition, Between) and _top(condition.subject)
+            and isinstance(condition.low, Value) and isinstance(condition.high, Value)):
+            return _Term(_top(condition.subject), "BETWEEN",  # type: ignore[arg-type]
+                         (condition.low, condition.high), condition)
+    if (isinstance(condition, Call) and condition.function == "begins_with"
+            and _top(condition.args[0]) and isinstance(condition.args[1], Value)):
+        return _Term(_top(condition.args[0]), "begins_with",  # type: ignore[arg-type]
+                     (condition.args[1],), condition)
+    if isinstance(condition, In) and _top(condition.subject) and all(
+            isinstance(o, Value) for o in condition.options):
+        return _Term(_top(condition.subject), "IN",  # type: ignore[arg-type]
+                     tuple(condition.options), condition)  # type: ignore[arg-type]
+    return None
+
+
+def _names_in(node: Any) -> set[str]:
+    """Top-level attribute names a condition or operand mentions."""
+    if isinstance(node, Path):
+        return {node.name}
+    if isinstance(node, Size):
+        return {node.path.name}
+    if isinstance(node, Compare):
+        return _names_in(node.left) | _names_in(node.right)
+    if isinstance(node, Between):
+        return _names_in(node.subject) | _names_in(node.low) | _names_in(node.high)
+    if isinstance(node, In):
+        return _names_in(node.subject).union(*(_names_in(o) for o in node.options))
+    if isinstance(node, Call):
+        return set().union(*(_names_in(a) for a in node.args))
+    if isinstance(node, And | Or):
+        return set().union(*(_names_in(p) for p in node.parts))
+    if isinstance(node, Not):
+        return _names_in(node.part)
+    return set()
+
+
+def implied_present(condition: Condition) -> set[str]:
+    """Attributes an item must have for `condition` to be true (a missing one makes it false)."""
+    if isinstance(condition, Compare):
+        if condition.op == "<>":
+            return set()
+        return _names_in(condition.left) | _names_in(condition.right)
+    if isinstance(condition, Between | In):
+        return _names_in(condition.subject)
+    if isinstance(condition, Call):
+        if condition.function == "attribute_not_exists":
+            return set()
+        return _names_in(condition.args[0])
+    if isinstance(condition, And):
+        return set().union(*(implied_present(p) for p in condition.parts))
+    if isinstance(condition, Or):
+        sets = [implied_present(p) for p in condition.parts]
+        return set.intersection(*sets) if sets else set()
+    return set()
+
+
+def _exists_on(condition: Condition) -> str | None:
+    """The attribute of a top-level ``attribute_exists(attr)``, else None."""
+    if (isinstance(condition, Call) and condition.function == "attribute_exists"
+            and _top(condition.args[0])):
+        return _top(condition.args[0])
+    return None
+
+
+def _conjoin(parts: Sequence[Condition]) -> Condition | None:
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return And(tuple(parts))
+
+
+# --- candidates -----------------------------------------------------------------------------
+
+@dataclass
+class _Facts:
+    request: PlanRequest
+    conjuncts: list[Condition]
+    terms: dict[int, _Term]
+    implied: set[str]
+    needed: set[str] | None  # attributes the result needs; None = all of them
+
+
+def _analyse(request: PlanRequest) -> _Facts:
+    conjuncts = sorted(_flatten(request.conditions), key=describe)
+    terms = {i: t for i, c in enumerate(conjuncts) if (t := _term(c)) is not None}
+    implied = set().union(*(implied_present(c) for c in conjuncts)) if conjuncts else set()
+    needed = None
+    if request.projection is not None:
+        needed = {p.name for p in request.projection}
+        needed |= set().union(*(_names_in(c) for c in conjuncts)) if conjuncts else set()
+    return _Facts(request, conjuncts, terms, implied, needed)
+
+
+def _split(facts: _Facts, partition: str,
+           sort: str | None) -> tuple[str | None, _Term | None, list[_Term], list[Condition]]:
+    """(problem, partition term, sort terms, filter conjuncts) for a key pair."""
+    partition_terms = [t for t in facts.terms.values() if t.attr == partition]
+    sort_terms = [t for t in facts.terms.values() if sort and t.attr == sort]
+    used = {id(t.source) for t in partition_terms + sort_terms}
+    rest = [c for c in facts.conjuncts if id(c) not in used]
+    if not partition_terms:
+        return f"no condition gives partition key {partition} a value", None, [], rest
+    if len(partition_terms) > 1:
+        return f"partition key {partition} has several conditions", None, [], rest
+    return None, partition_terms[0], sort_terms, rest
+
+
+def _sort_condition(terms: list[_Term], sort: str) -> tuple[str | None, _Term | None,
+                                                             Condition | None]:
+    if not terms:
+        return None, None, None
+    if len(terms) == 1 and terms[0].op in _KEY_OPS:
+        return None, terms[0], terms[0].source
+    lows = [t for t in terms if t.op == ">="]
+    highs = [t for t in terms if t.op == "<="]
+    if len(terms) == 2 and len(lows) == 1 and len(highs) == 1:
+        merged = Between(Path((sort,)), lows[0].values[0], highs[0].values[0])
+        return None, _Term(sort, "BETWEEN", (lows[0].values[0], highs[0].values[0]), merged), merged
+    shown = " AND ".join(describe(t.source) for t in terms)
+    return (f"the sort key condition {shown} cannot be one key condition, and DynamoDB does "
+            f"not allow filters on the key attributes it queries"), None, None
+
+
+def _query_candidate(facts: _Facts, index: Index | None) -> Candidate:
+    request = facts.request
+    table = request.table
+    kind = index.kind if index else "table"
+    partition = index.partition.name if index else table.partition.name
+    sort_attr = (index.sort.name if index.sort else None) if index else (
+        table.sort.name if table.sort else None)
+    name = index.name if index else None
+
+    def reject(reason: str) -> Candidate:
+        return Candidate("Query", name, False, reason)
+
+    if request.scan:
+        return reject("a Scan was asked for")
+    problem, partition_term, sort_terms, rest = _split(facts, partition, sort_attr)
+    if problem:
+        return reject(problem)
+    assert partition_term is not None
+    if partition_term.op != "=":
+        how = "IN" if partition_term.op == "IN" else partition_term.op
+        return reject(f"partition key {partition} must be matched with =, not {how}")
+    problem, sort_term, sort_condition = _sort_condition(sort_terms, sort_attr or "")
+    if problem:
+        return reject(problem)
+    key_names = {partition} | ({sort_attr} if sort_attr else set())
+    filters = [c for c in rest if _exists_on(c) not in key_names]
+    for condition in filters:
+        clash = _names_in(condition) & key_names
+        if clash:
+            return reject(f"{describe(condition)} uses key attribute {', '.join(sorted(clash))} "
+                          "in a way a key condition cannot express (DynamoDB does not filter "
+                          "on the key attributes it queries)")
+    notes: list[str] = []
+    if index is not None:
+        if request.consistent and index.kind == "GSI":
+            return reject("a consistent read was asked for, and GSIs are eventually consistent")
+        projected = index.projected_names(table)
+        if projected is not None:
+            wanted = facts.needed
+            missing = sorted((wanted or set()) - projected) if wanted is not None else None
+            if wanted is None or missing:
+                what = ("every attribute" if wanted is None
+                        else ", ".join(missing or []))
+                if index.kind == "GSI":
+                    return reject(f"the index projects {index.projection} and the query needs "
+                                  f"{what}")
+                notes.append(f"DynamoDB fetches {what} from the table (extra reads)")
+        for attribute in index.key_names:
+            problem, note = _presence(facts, attribute)
+            if note:
+                notes.append(note)
+            if problem and request.index == index.name:
+                notes.append(f"{index.name} was asked for: {problem}")
+            elif problem:
+                return reject(problem)
+    key = _conjoin([partition_term.source] + (
+        [sort_condition] if sort_condition is not None else []))
+    narrowness = _NARROWNESS[sort_term.op] if sort_term else 4
+    reason = f"partition key {describe(partition_term.source)}"
+    if sort_condition is not None:
+        reason += f", sort key {describe(sort_condition)}"
+    if filters:
+        reason += f"; then filters {describe(_conjoin(filters))}"  # type: ignore[arg-type]
+    estimate = None
+    if (narrowness == 0 and index is None and request.item_count and request.size_bytes):
+        estimate = _rcu(request.size_bytes / request.item_count, request.consistent)
+    return Candidate("Query", name, True, reason, key, _conjoin(filters),
+                     score=(2, narrowness, _WHERE[kind], name or ""), estimated_rcu=estimate,
+                     notes=tuple(notes))
+
+
+def _presence(facts: _Facts, attribute: str) -> tuple[str | None, str | None]:
+    """(problem, assumption) for "every item the conditions admit has `attribute`"."""
+    request = facts.request
+    if attribute in facts.implied or attribute in request.present:
+        return None, None
+    if attribute in request.assumed_present:
+        return None, f"assumes every item has {attribute} (every sampled item had it)"
+    for anchor in sorted(facts.implied | request.present):
+        if attribute in request.copresent.get(anchor, ()):
+            return None, (f"assumes items with {anchor} also have {attribute} (every sampled "
+                          f"item did)")
+    return (f"the index holds only items that have {attribute}; the conditions do not require "
+            f"{attribute}, so items without it would be missed (add `{attribute} IS NOT "
+            "MISSING` if that is what you mean)"), None
+
+
+def _rcu(size: float, consistent: bool) -> float:
+    return math.ceil(max(size, 1) / RCU_BYTES) * (1.0 if consistent else 0.5)
+
+
+def _key_candidates(facts: _Facts) -> list[Candidate]:
+    request = facts.request
+    table = request.table
+    sort = table.sort.name if table.sort else None
+    problem, partition_term, sort_terms, rest = _split(facts, table.partition.name, sort)
+    base = [Candidate("GetItem", None, False, ""), Candidate("BatchGetItem", None, False, "")]
+    if request.scan:
+        return [Candidate(c.operation, None, False, "a Scan was asked for") for c in base]
+    if problem:
+        return [Candidate(c.operation, None, False, problem) for c in base]
+    assert partition_term is not None
+    if sort and (len(sort_terms) != 1 or sort_terms[0].op not in ("=", "IN")):
+        why = f"the full primary key needs sort key {sort} matched with = (or IN)"
+        return [Candidate(c.operation, None, False, why) for c in base]
+    if partition_term.op not in ("=", "IN"):
+        why = f"partition key {table.partition.name} must be matched with = or IN"
+        return [Candidate(c.operation, None, False, why) for c in base]
+    if rest:
+        why = (f"it cannot filter, and {describe(_conjoin(rest))} "  # type: ignore[arg-type]
+               "is not a key condition")
+        return [Candidate(c.operation, None, False, f"{c.operation} {why}") for c in base]
+    partitions = partition_term.values
+    sorts: tuple[Value | None, ...] = sort_terms[0].values if sort else (None,)
+    keys = tuple(
+        {table.partition.name: p.av, **({sort: s.av} if sort and s is not None else {})}
+        for p in partitions for s in sorts)
+    unique = tuple({_key_id(k): k for k in keys}.values())
+    per_item = (_rcu(request.size_bytes / request.item_count, request.consistent)
+                if request.item_count and request.size_bytes else
+                (1.0 if request.consistent else 0.5))
+    if len(unique) == 1 and partition_term.op == "=" and (not sort or sort_terms[0].op == "="):
+        shown = " AND ".join(describe(t.source) for t in [partition_term, *sort_terms])
+        return [
+            Candidate("GetItem", None, True,
+                      f"the full primary key is given ({shown}), so exactly one item is read",
+                      keys=unique, score=(0, 0, 0, ""), estimated_rcu=per_item),
+            Candidate("BatchGetItem", None, False, "a single key is read with GetItem"),
+        ]
+    if request.descending is not None:
+        why = "BatchGetItem returns items in no order, and an order was asked for"
+        return [Candidate("GetItem", None, False, "more than one key is asked for"),
+                Candidate("BatchGetItem", None, False, why)]
+    return [
+        Candidate("GetItem", None, False, "more than one key is asked for"),
+        Candidate("BatchGetItem", None, True,
+                  f"{len(unique)} full primary keys are given, read in batches of 100",
+                  keys=unique, score=(1, 0, 0, ""), estimated_rcu=per_item * len(unique)),
+    ]
+
+
+def _key_id(key: dict[str, Any]) -> str:
+    return repr(sorted((k, sorted(v.items())) for k, v in key.items()))
+
+
+def _scan_candidate(facts: _Facts, closest: Candidate | None) -> Candidate:
+    request = facts.request
+    filters = _conjoin([c for c in facts.conjuncts
+                        if _exists_on(c) not in request.table.key_names])
+    if request.descending is not None and not request.scan:
+        return Candidate("Scan", None, False, "a Scan returns items in no order, and an order "
+                         "was asked for", filter=filters, score=(3, 9, 0, ""))
+    size = f" ({request.item_count:,} items)" if request.item_count is not None else ""
+    if request.scan:
+        reason = "a Scan was asked for; it reads every item" + size
+    elif closest is not None:
+        reason = (f"no Query can serve this ({closest.where}: {closest.reason}), so DynamoDB "
+                  f"must read every item{size}")
+    else:
+        reason = ("no index has its partition key matched with = by the conditions, so "
+                  f"DynamoDB must read every item{size}")
+    if filters is not None:
+        reason += " and keep those that match the filter"
+    if request.segments > 1:
+        reason += f", in {request.segments} parallel segments"
+    estimate = None
+    if request.size_bytes is not None:
+        estimate = _rcu(request.size_bytes, request.consistent)
+    return Candidate("Scan", None, True, reason, filter=filters, score=(3, 9, 0, ""),
+                     estimated_rcu=estimate)
+
+
+def _index_scan_candidate(facts: _Facts, index: Index) -> Candidate:
+    """A Scan of an index: worth it when the index is sparse, holding only matching items."""
+    request = facts.request
+
+    def reject(reason: str) -> Candidate:
+        return Candidate("Scan", index.name, False, reason)
+
+    if request.descending is not None:
+        return reject("a Scan returns items in no order, and an order was asked for")
+    if request.consistent and index.kind == "GSI":
+        return reject("a consistent read was asked for, and GSIs are eventually consistent")
+    projected = index.projected_names(request.table)
+    if projected is not None and (facts.needed is None or facts.needed - projected):
+        return reject(f"the index projects {index.projection}, not every attribute needed")
+    required = set(index.key_names)
+    notes = []
+    for attribute in index.key_names:
+        problem, note = _presence(facts, attribute)
+        if problem:
+            return reject(problem)
+        if note:
+            notes.append(note)
+    sparse = not required <= (request.present | set(request.table.key_names))
+    filters = _conjoin([c for c in facts.conjuncts if _exists_on(c) not in required])
+    if not sparse:
+        return Candidate("Scan", index.name, True, "every item is in this index, so scanning "
+                         "it reads as much as scanning the table", filter=filters,
+                         score=(3, 10, _WHERE[index.kind], index.name), notes=tuple(notes))
+    reason = (f"the index holds only items that have {', '.join(index.key_names)}, which the "
+              "conditions require, so scanning it reads only those items")
+    return Candidate("Scan", index.name, True, reason, filter=filters,
+                     score=(3, 8, _WHERE[index.kind], index.name), notes=tuple(notes))
+
+
+def _suggest(facts: _Facts) -> str | None:
+    equalities = sorted({t.attr for t in facts.terms.values() if t.op == "="})
+    if not equalities:
+        return ("no condition matches an attribute with =, so no index can serve this; "
+                "add an equality on a key attribute, or accept the Scan")
+    partition = equalities[0]
+    ranges = sorted({t.attr for t in facts.terms.values()
+                     if t.attr != partition and t.op in _KEY_OPS})
+    text = f"a GSI with partition key {partition}"
+    if ranges:
+        text += f" and sort key {ranges[0]}"
+    if facts.needed is None:
+        projection = "projection ALL"
+    else:
+        projection = f"projection INCLUDE {', '.join(sorted(facts.needed - {partition}))}"
+    return text + f" ({projection}) would serve this as a Query"
+
+
+def plan(request: PlanRequest) -> Plan:
+    """Plan `request`: every candidate with its reason, the chosen one, and the request."""
+    if request.segments < 1:
+        raise ValidationError("segments must be at least 1")
+    table = request.table
+    if request.index is not None:
+        table.index(request.index)  # raises with the known index names
+    facts = _analyse(request)
+    candidates = _key_candidates(facts)
+    candidates.append(_query_candidate(facts, None))
+    candidates += [_query_candidate(facts, index) for index in table.indexes]
+    closest = next((c for c in candidates if c.operation == "Query" and not c.usable
+                    and not c.reason.startswith(("no condition gives", "a Scan was"))), None)
+    candidates.append(_scan_candidate(facts, closest))
+    candidates += [_index_scan_candidate(facts, index) for index in table.indexes]
+    if request.index is not None:
+        candidates = [
+            c if c.index == request.index or (not c.usable) else
+            Candidate(c.operation, c.index, False, f"index {request.index} was asked for")
+            for c in candidates
+        ]
+        forced = [c for c in candidates if c.index == request.index]
+        if not any(c.usable for c in forced):
+            raise ValidationError(
+                f"index {request.index} cannot serve this query: {forced[0].reason}",
+                table=table.name)
+    usable = sorted((c for c in candidates if c.usable), key=lambda c: c.score)
+    if not usable:
+        reasons = "; ".join(f"{c.operation} {c.where}: {c.reason}" for c in candidates)
+        raise ValidationError(f"no way to serve this request: {reasons}", table=table.name)
+    chosen = usable[0]
+    suggestion = _suggest(facts) if chosen.operation == "Scan" and not request.scan else None
+    kinds = {i.name: i.kind for i in table.indexes}
+    params, hidden = build_request(request, chosen)
+    return Plan(table.name, chosen, tuple(candidates), params, suggestion, request.projection,
+                {"index_kinds": kinds, "hidden": hidden, "item_count": request.item_count})
+
+
+def build_request(request: PlanRequest,
+                  chosen: Candidate) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The DynamoDB parameters for the chosen candidate (one placeholder allocator).
+
+    A projection is widened with the key attributes that results need for ordering and
+    cursors; those added names are returned so results can drop them again.
+    """
+    ph = Placeholders()
+    params: dict[str, Any] = {"TableName": request.table.name}
+    projection = request.projection
+    hidden: tuple[str, ...] = ()
+    if projection:
+        keys = list(request.table.key_names)
+        if chosen.index is not None:
+            keys += list(request.table.index(chosen.index).key_names)
+        named = {p.name for p in projection if len(p.elements) == 1}
+        hidden = tuple(dict.fromkeys(k for k in keys if k not in named))
+        projection = projection + tuple(Path((k,)) for k in hidden)
+    if chosen.operation in ("GetItem", "BatchGetItem"):
+        if chosen.operation == "GetItem":
+            params["Key"] = chosen.keys[0]
+        else:
+            params["Keys"] = list(chosen.keys)
+        params["ConsistentRead"] = request.consistent
+        if projection:
+            params["ProjectionExpression"] = compile_projection(projection, ph)
+        return ph.into(params), hidden
+    if chosen.index is not None:
+        params["IndexName"] = chosen.index
+    if chosen.key_condition is not None:
+        params["KeyConditionExpression"] = compile_condition(chosen.key_condition, ph)
+    if chosen.filter is not None:
+        params["FilterExpression"] = compile_condition(chosen.filter, ph)
+    if projection:
+        params["ProjectionExpression"] = compile_projection(projection, ph)
+    if request.consistent:
+        params["ConsistentRead"] = True
+    if chosen.operation == "Query" and request.descending:
+        params["ScanIndexForward"] = False
+    return ph.into(params), hidden

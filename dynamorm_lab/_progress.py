@@ -1,0 +1,45 @@
+"""Progress bars for long work: tqdm.auto in notebooks, silent in scripts unless asked."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+__all__ = ["Progress", "in_notebook"]
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (where a progress widget can render)."""
+    shell = sys.modules.get("IPython")
+    if shell is None or "ipykernel" not in sys.modules:
+        return False
+    ipython = shell.get_ipython()
+    return ipython is not None and "IPKernelApp" in getattr(ipython, "config", {})
+
+
+class Progress:
+    """A progress bar, or nothing: `enabled=None` means "only in notebooks"."""
+
+    def __init__(self, *, total: int | None, desc: str, unit: str = "item",
+                 enabled: bool | None = None) -> None:
+        show = in_notebook() if enabled is None else enabled
+        self._bar: Any = None
+        if show:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=total, desc=desc, unit=unit, leave=False)
+
+    def update(self, count: int) -> None:
+        if self._bar is not None:
+            self._bar.update(count)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

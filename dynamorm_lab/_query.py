@@ -1,0 +1,271 @@
+"""The fluent, immutable query builder: say what you want; the planner says how.
+
+``Movie.query(Movie.year == 1985).select("title").limit(10).all()``. Every method returns a
+new `Query`; nothing is sent until a terminal method runs (`all`, `first`, `one`, `count`,
+`exists`, iteration, `pages`, `to_pandas`), each of which delegates to the executor of the
+query's connection (the default one unless `using()` names another).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from . import _session
+from ._expr import Condition, Path, describe, path
+from ._planner import Plan, PlanRequest, plan
+from ._schema import TableSchema
+from .errors import ItemNotFound, ValidationError
+
+if TYPE_CHECKING:
+    from ._model import Model
+
+__all__ = ["Query", "present_attributes"]
+
+Shape = Literal["model", "dict", "wire"]
+
+
+def _is_table_model(source: Any) -> bool:
+    return isinstance(source, type) and getattr(source, "__dynamorm_schema__", None) is not None
+
+
+def present_attributes(model: type[Model]) -> frozenset[str]:
+    """Attributes every item written through `model` has (keys and required fields)."""
+    names = set()
+    for f in model.__dynamorm_attrs__.values():
+        always_written = f.is_key or f.spec.version
+        kept = not f.node.optional and f.omit is None
+        if always_written or (kept and (f.required or f.make_default() is not None)):
+            names.add(f.attr_name)
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class _Spec:
+    source: Any
+    conditions: tuple[Condition, ...] = ()
+    scan: bool = False
+    index: str | None = None
+    projection: tuple[Path, ...] | None = None
+    limit: int | None = None
+    descending: bool | None = None
+    consistent: bool = False
+    page_size: int | None = None
+    segments: int = 1
+    allow_scan: bool = False
+    cursor: str | None = None
+    shape: Shape = "model"
+    connection: Any = None
+    progress: bool | None = None
+
+
+class Query:
+    """A request for items, planned only when it runs (or when `explain()` is asked)."""
+
+    __slots__ = ("_spec",)
+
+    def __init__(self, source: type[Model] | TableSchema, *conditions: Condition,
+                 scan: bool = False) -> None:
+        if not (isinstance(source, TableSchema) or _is_table_model(source)):
+            raise ValidationError(f"a query needs a model with a table or a TableSchema, got "
+                                  f"{source!r:.60}")
+        for condition in conditions:
+            if not isinstance(condition, Condition):
+                raise ValidationError(f"query conditions are built from paths, such as "
+                                      f"Movie.year == 1985; got {condition!r:.60}")
+        shape: Shape = "model" if isinstance(source, type) else "dict"
+        self._spec = _Spec(source, tuple(conditions), scan=scan, shape=shape)
+
+    def _with(self, **changes: Any) -> Query:
+        new = object.__new__(Query)
+        new._spec = dataclasses.replace(self._spec, **changes)
+        return new
+
+    # --- building ---
+    @property
+    def model(self) -> type[Model] | None:
+        source = self._spec.source
+        return source if isinstance(source, type) else None
+
+    @property
+    def schema(self) -> TableSchema:
+        source = self._spec.source
+        return source if isinstance(source, TableSchema) else source.__dynamorm_schema__
+
+    def where(self, *conditions: Condition) -> Query:
+        """Add conditions (ANDed with the others; build OR/NOT groups with | and ~)."""
+        for condition in conditions:
+            if not isinstance(condition, Condition):
+                raise ValidationError(f"where() takes conditions, got {condition!r:.60}")
+        return self._with(conditions=self._spec.conditions + conditions)
+
+    filter = where
+
+    def index(self, name: str | None) -> Query:
+        """Use this index (None: let the planner choose)."""
+        if name is not None:
+            self.schema.index(name)
+        return self._with(index=name)
+
+    def select(self, *attributes: str | Path) -> Query:
+        """Return only these attributes (paths such as ``info.rating`` allowed)."""
+        if not attributes:
+            raise ValidationError("select() needs at least one attribute")
+        paths = []
+        for attribute in attributes:
+            if isinstance(attribute, Path):
+                paths.append(attribute)
+            elif isinstance(attribute, str):
+                model = self.model
+                paths.append(model.path(attribute) if model else path(attribute))
+            else:
+                raise ValidationError(f"select() takes names or paths, got {attribute!r:.60}")
+        return self._with(projection=tuple(paths))
+
+    def limit(self, count: int | None) -> Query:
+        """Return at most `count` items (items read may be more, when a filter applies)."""
+        if count is not None and (not isinstance(count, int) or count < 1):
+            raise ValidationError("limit must be a positive integer")
+        return self._with(limit=count)
+
+    def descending(self, flag: bool = True) -> Query:
+        """Sort-key order high to low (a Query only)."""
+        return self._with(descending=bool(flag))
+
+    def ascending(self) -> Query:
+        """Sort-key order low to high (a Query only)."""
+        return self._with(descending=False)
+
+    def consistent(self, flag: bool = True) -> Query:
+        """Strongly consistent reads (not available on GSIs)."""
+        return self._with(consistent=bool(flag))
+
+    def page_size(self, count: int | None) -> Query:
+        """Items DynamoDB evaluates per request (its Limit)."""
+        if count is not None and (not isinstance(count, int) or count < 1):
+            raise ValidationError("page_size must be a positive integer")
+        return self._with(page_size=count)
+
+    def segments(self, count: int) -> Query:
+        """Scan in `count` parallel segments (threads)."""
+        if not isinstance(count, int) or not 1 <= count <= 1_000_000:
+            raise ValidationError("segments must be an integer from 1 to 1,000,000")
+        return self._with(segments=count)
+
+    def allow_scan(self, flag: bool = True) -> Query:
+        """Allow a full-table Scan even on a table over the connection's scan guard."""
+        return self._with(allow_scan=bool(flag))
+
+    def after(self, cursor: str | None) -> Query:
+        """Resume where the result or page that gave `cursor` stopped."""
+        if cursor is not None and not isinstance(cursor, str):
+            raise ValidationError("after() takes a cursor string")
+        return self._with(cursor=cursor)
+
+    def as_dicts(self) -> Query:
+        """Return plain dicts (attribute names, decoded values) instead of model objects."""
+        return self._with(shape="dict")
+
+    def as_items(self) -> Query:
+        """Return wire items (AttributeValue maps) as DynamoDB sent them."""
+        return self._with(shape="wire")
+
+    def using(self, connection: Any) -> Query:
+        """Run on this connection instead of the default one."""
+        return self._with(connection=connection)
+
+    def progress(self, flag: bool = True) -> Query:
+        """Show (or hide) a progress bar; by default only in notebooks, for long reads."""
+        return self._with(progress=bool(flag))
+
+    # --- planning ---
+    def plan_request(self, *, item_count: int | None = None,
+                     size_bytes: int | None = None) -> PlanRequest:
+        spec = self._spec
+        model = self.model
+        return PlanRequest(
+            table=self.schema, conditions=spec.conditions, index=spec.index, scan=spec.scan,
+            projection=spec.projection, consistent=spec.consistent, descending=spec.descending,
+            present=present_attributes(model) if model else frozenset(),
+            assumed_present=getattr(model, "__dynamorm_assumed__", frozenset()),
+            copresent=getattr(model, "__dynamorm_copresent__", {}),
+            item_count=item_count, size_bytes=size_bytes, segments=spec.segments)
+
+    def explain(self, *, stats: bool = False) -> Plan:
+        """The plan: every access path considered, the chosen one and why.
+
+        With ``stats=True`` the table's item count and size are read (DescribeTable) to
+        estimate read units.
+        """
+        if stats:
+            count, size = self._connection().table_stats(self.schema.name)
+            return plan(self.plan_request(item_count=count, size_bytes=size))
+        return plan(self.plan_request())
+
+    @property
+    def spec(self) -> _Spec:
+        return self._spec
+
+    def _connection(self) -> Any:
+        return _session.resolve(self._spec.connection)
+
+    def __repr__(self) -> str:
+        spec = self._spec
+        name = self.model.__name__ if self.model else self.schema.name
+        text = f"{name}.{'scan' if spec.scan else 'query'}("
+        text += ", ".join(describe(c) for c in spec.conditions) + ")"
+        if spec.index:
+            text += f".index({spec.index!r})"
+        if spec.projection:
+            text += f".select({', '.join(repr(str(p)) for p in spec.projection)})"
+        if spec.limit:
+            text += f".limit({spec.limit})"
+        if spec.descending:
+            text += ".descending()"
+        return f"<Query {text}>"
+
+    def __bool__(self) -> bool:
+        raise ValidationError("a query has no truth value; use .exists() or .first()")
+
+    # --- running ---
+    def all(self) -> Any:
+        """Every item (up to the limit) as a Result with plan, stats and cursor."""
+        return self._connection().run(self)
+
+    def pages(self) -> Iterator[Any]:
+        """DynamoDB's pages as they arrive, each with the cursor that resumes after it."""
+        return self._connection().run_pages(self)  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[Any]:
+        for page in self.pages():
+            yield from page.items
+
+    def first(self) -> Any:
+        """The first item, or None."""
+        for item in self.limit(1) if self._spec.limit is None else self:
+            return item
+        return None
+
+    def one(self) -> Any:
+        """The only item; raises ItemNotFound for none and ValidationError for several."""
+        items = self.limit(2).all()
+        if not items:
+            raise ItemNotFound(f"no item matches {self!r}", table=self.schema.name)
+        if len(items) > 1:
+            raise ValidationError(f"more than one item matches {self!r}; use first() or all()",
+                                  table=self.schema.name)
+        return items[0]
+
+    def count(self) -> int:
+        """How many items match (DynamoDB counts; no items are transferred)."""
+        return self._connection().count(self)  # type: ignore[no-any-return]
+
+    def exists(self) -> bool:
+        """True when at least one item matches."""
+        return self.first() is not None
+
+    def to_pandas(self, *, flatten: bool = False) -> Any:
+        """All matching items as a DataFrame (see dynamorm_lab.frames for the number rule)."""
+        return self.all().to_pandas(flatten=flatten)
