@@ -1,78 +1,142 @@
-"""Batch reads that lose nothing: chunks of 100 keys, unprocessed keys retried with backoff."""
+"""Batches that lose nothing.
+
+Reads: any number of keys over one or several tables, 100 keys a request, duplicates removed,
+results in the caller's order, missing keys reported. Writes: any number of puts and deletes,
+25 a request, the same key twice in one request refused before sending. Unprocessed items and
+keys are retried with exponential backoff and full jitter; what is still unprocessed after the
+last attempt is reported item by item, never dropped. Limits are checked client-side because
+local servers accept requests that AWS rejects.
+"""
 
 from __future__ import annotations
 
+import json
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import Throttled, ValidationError
+from .errors import DynamormError, Throttled, ValidationError
 
 if TYPE_CHECKING:
     from ._connection import Connection
 
 __all__ = [
-    "RetryPolicy", "WriteFailure", "WriteReport", "get_chunks", "key_identity", "write_chunks",
+    "MAX_GET_KEYS", "MAX_WRITE_ITEMS", "RetryPolicy", "WriteFailure", "WriteReport",
+    "WriteRequest", "get_chunks", "get_keys", "key_identity", "request_size", "write_requests",
 ]
 
 MAX_GET_KEYS = 100
+MAX_WRITE_ITEMS = 25
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
+
+TableKey = tuple[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff with full jitter for unprocessed items and keys."""
+    """Exponential backoff with full jitter for unprocessed items and keys.
+
+    Attempt ``n`` (from 0) waits a random time between 0 and
+    ``min(max_delay, base_delay * 2**n)`` seconds.
+    """
 
     attempts: int = 8
     base_delay: float = 0.05
     max_delay: float = 5.0
 
+    def __post_init__(self) -> None:
+        if self.attempts < 1 or self.base_delay < 0 or self.max_delay < 0:
+            raise ValidationError("RetryPolicy needs attempts >= 1 and non-negative delays")
+
     def delay(self, attempt: int) -> float:
         return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+
+
+def key_identity(key: dict[str, Any]) -> tuple[Any, ...]:
+    """A hashable identity for a wire key (duplicate detection and ordering)."""
+    return tuple(sorted((name, repr(sorted(av.items()))) for name, av in key.items()))
+
+
+def request_size(value: Any) -> int:
+    """Roughly the bytes a request body takes on the wire (for the 16 MB check)."""
+    return len(json.dumps(value, default=lambda b: "x" * (len(b) * 4 // 3 + 4)))
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+def get_keys(conn: Connection, keys: Sequence[TableKey], *,
+             extra: dict[str, dict[str, Any]] | None = None,
+             policy: RetryPolicy | None = None, on_page: Callable[[dict[str, Any]], None]
+             | None = None) -> tuple[list[dict[str, Any] | None], list[TableKey]]:
+    """Read (table, key) pairs: items in the caller's order (None where missing) and the
+    missing pairs. Duplicates are read once. `extra` holds per-table options
+    (ProjectionExpression, ConsistentRead, ExpressionAttributeNames)."""
+    unique: dict[tuple[str, tuple[Any, ...]], TableKey] = {}
+    for table, key in keys:
+        unique.setdefault((table, key_identity(key)), (table, key))
+    found: dict[tuple[str, tuple[Any, ...]], dict[str, Any]] = {}
+    key_names = {table: tuple(key) for table, key in unique.values()}
+    pairs = list(unique.values())
+    for start in range(0, len(pairs), MAX_GET_KEYS):
+        chunk = pairs[start:start + MAX_GET_KEYS]
+        request: dict[str, Any] = {}
+        for table, key in chunk:
+            entry = request.setdefault(table, {"Keys": [], **(extra or {}).get(table, {})})
+            entry["Keys"].append(key)
+        for response in _get_with_retries(conn, request, policy or RetryPolicy()):
+            if on_page is not None:
+                on_page(response)
+            for table, items in response.get("Responses", {}).items():
+                for item in items:
+                    ident = key_identity({n: item[n] for n in key_names[table] if n in item})
+                    found[(table, ident)] = item
+    ordered = [found.get((table, key_identity(key))) for table, key in keys]
+    missing = [pair for pair, item in zip(keys, ordered, strict=True) if item is None]
+    return ordered, missing
+
+
+def _get_with_retries(conn: Connection, request: dict[str, Any],
+                      policy: RetryPolicy) -> Iterator[dict[str, Any]]:
+    pending = request
+    for attempt in range(policy.attempts):
+        response = conn.call("BatchGetItem", {"RequestItems": pending,
+                                              "ReturnConsumedCapacity": "INDEXES"})
+        yield response
+        pending = response.get("UnprocessedKeys") or {}
+        if not pending:
+            return
+        time.sleep(policy.delay(attempt))
+    left = sum(len(v.get("Keys", [])) for v in pending.values())
+    raise Throttled(f"BatchGetItem: {left} key(s) still unprocessed after {policy.attempts} "
+                    "attempts; nothing was dropped silently", table=next(iter(pending)))
 
 
 def get_chunks(conn: Connection, table: str, keys: Sequence[dict[str, Any]], *,
                extra: dict[str, Any], policy: RetryPolicy | None = None,
                ) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any]]]:
-    """For each chunk of 100 keys: the items found and the merged response (for stats).
-
-    Unprocessed keys are retried with backoff; if some remain after the last attempt,
-    Throttled is raised naming how many.
-    """
-    policy = policy or RetryPolicy()
+    """For each chunk of 100 keys of one table: the items found and a response for stats."""
     for start in range(0, len(keys), MAX_GET_KEYS):
-        pending: dict[str, Any] = {table: {"Keys": list(keys[start:start + MAX_GET_KEYS]),
-                                           **extra}}
-        found: list[dict[str, Any]] = []
-        consumed: list[dict[str, Any]] = []
-        for attempt in range(policy.attempts):
-            response = conn.call("BatchGetItem", {"RequestItems": pending,
-                                                  "ReturnConsumedCapacity": "INDEXES"})
-            found.extend(response.get("Responses", {}).get(table, []))
-            consumed.extend(response.get("ConsumedCapacity", []))
-            pending = response.get("UnprocessedKeys") or {}
-            if not pending:
-                break
-            time.sleep(policy.delay(attempt))
-        if pending:
-            left = len(pending.get(table, {}).get("Keys", []))
-            raise Throttled(f"BatchGetItem on {table}: {left} key(s) still unprocessed after "
-                            f"{policy.attempts} attempts", table=table)
+        chunk = list(keys[start:start + MAX_GET_KEYS])
+        responses: list[dict[str, Any]] = []
+        items, _missing = get_keys(conn, [(table, k) for k in chunk], extra={table: extra},
+                                   policy=policy, on_page=responses.append)
+        found = [item for item in items if item is not None]
+        consumed = [c for r in responses for c in r.get("ConsumedCapacity", [])]
         yield found, {"ConsumedCapacity": consumed, "ScannedCount": len(found)}
 
 
-MAX_WRITE_ITEMS = 25
-MAX_REQUEST_BYTES = 16 * 1024 * 1024
-
+# --- writes ---------------------------------------------------------------------------------
 
 @dataclass
 class WriteFailure:
-    """One write that did not happen, and why."""
+    """One write that did not happen, and why; `source` is the caller's object if any."""
 
     table: str
     request: dict[str, Any]
     reason: str
+    source: Any = None
 
     @property
     def key_or_item(self) -> dict[str, Any]:
@@ -95,72 +159,124 @@ class WriteReport:
     def ok(self) -> bool:
         return not self.failed
 
+    def merge(self, other: WriteReport) -> None:
+        self.written += other.written
+        self.requests += other.requests
+        self.retried += other.retried
+        self.failed += other.failed
+        self.capacity += other.capacity
+
     def __repr__(self) -> str:
         return (f"<WriteReport written={self.written} requests={self.requests} "
                 f"retried={self.retried} failed={len(self.failed)}>")
 
+    def to_pandas(self) -> Any:
+        """One row per failed write (empty when everything was written)."""
+        import pandas as pd
 
-def key_identity(key: dict[str, Any]) -> tuple[Any, ...]:
-    """A hashable identity for a wire key (for duplicate detection and ordering)."""
-    return tuple(sorted((name, repr(sorted(av.items()))) for name, av in key.items()))
+        return pd.DataFrame([{"table": f.table, "operation": next(iter(f.request)),
+                              "key_or_item": f.key_or_item, "reason": f.reason}
+                             for f in self.failed],
+                            columns=["table", "operation", "key_or_item", "reason"])
 
 
-def write_chunks(conn: Connection, table: str, requests: Sequence[dict[str, Any]],
-                 key_names: Sequence[str], *, policy: RetryPolicy | None = None,
-                 on_progress: Any = None) -> WriteReport:
-    """BatchWriteItem `requests` (PutRequest/DeleteRequest) in chunks of 25, losing nothing.
+@dataclass
+class WriteRequest:
+    """One put or delete for a batch, with the object it came from."""
 
-    The same key twice in one chunk is refused before sending (DynamoDB would reject the
-    whole request). Unprocessed items are retried with backoff; those still unprocessed after
-    the last attempt are reported in `WriteReport.failed`.
-    """
+    table: str
+    body: dict[str, Any]  # {"PutRequest": {...}} or {"DeleteRequest": {...}}
+    key: dict[str, Any]
+    source: Any = None
+    apply: dict[str, Any] = field(default_factory=dict)  # set on `source` once written
+
+
+def _chunks(requests: Sequence[WriteRequest]) -> Iterator[list[WriteRequest]]:
+    """Chunks of at most 25 requests and 16 MB, never the same key twice in one chunk."""
+    chunk: list[WriteRequest] = []
+    seen: set[tuple[str, tuple[Any, ...]]] = set()
+    size = 0
+    for request in requests:
+        ident = (request.table, key_identity(request.key))
+        body_size = request_size(request.body)
+        if ident in seen:
+            raise ValidationError(
+                f"the same key {request.key} is written twice in one batch for {request.table}; "
+                "DynamoDB rejects such a request (nothing was sent)", table=request.table,
+                key=request.key)
+        if len(chunk) == MAX_WRITE_ITEMS or size + body_size > MAX_REQUEST_BYTES:
+            yield chunk
+            chunk, seen, size = [], set(), 0
+        chunk.append(request)
+        seen.add(ident)
+        size += body_size
+    if chunk:
+        yield chunk
+
+
+def write_requests(conn: Connection, requests: Sequence[WriteRequest], *,
+                   policy: RetryPolicy | None = None,
+                   on_progress: Callable[[int], None] | None = None) -> WriteReport:
+    """Send puts/deletes over any tables in BatchWriteItem requests, losing nothing."""
     policy = policy or RetryPolicy()
     report = WriteReport()
-    for start in range(0, len(requests), MAX_WRITE_ITEMS):
-        chunk = list(requests[start:start + MAX_WRITE_ITEMS])
-        _check_unique_keys(table, chunk, key_names)
-        pending: list[dict[str, Any]] = chunk
-        for attempt in range(policy.attempts):
-            report.requests += 1
-            try:
-                response = conn.call("BatchWriteItem", {
-                    "RequestItems": {table: pending}, "ReturnConsumedCapacity": "TOTAL"})
-            except Throttled as exc:
-                if attempt + 1 == policy.attempts:
-                    report.failed += [WriteFailure(table, r, str(exc)) for r in pending]
-                    pending = []
-                    break
-                time.sleep(policy.delay(attempt))
-                continue
-            for consumed in response.get("ConsumedCapacity", []):
-                report.capacity += float(consumed.get("CapacityUnits", 0.0))
-            unprocessed = response.get("UnprocessedItems", {}).get(table, [])
-            report.written += len(pending) - len(unprocessed)
-            if on_progress is not None:
-                on_progress(len(pending) - len(unprocessed))
-            pending = unprocessed
-            if not pending:
-                break
-            report.retried += len(pending)
-            time.sleep(policy.delay(attempt))
-        report.failed += [WriteFailure(table, r, f"still unprocessed after {policy.attempts} "
-                                                 "attempts") for r in pending]
+    chunks = list(_chunks(requests))  # validate every chunk before the first is sent
+    for chunk in chunks:
+        _send_chunk(conn, chunk, policy, report, on_progress)
     return report
 
 
-def _check_unique_keys(table: str, chunk: list[dict[str, Any]], key_names: Sequence[str]) -> None:
-    seen: set[tuple[Any, ...]] = set()
-    for request in chunk:
-        body = request.get("PutRequest", {}).get("Item") or request.get(
-            "DeleteRequest", {}).get("Key") or {}
-        key = {name: body[name] for name in key_names if name in body}
-        if len(key) != len(key_names):
-            missing = ", ".join(n for n in key_names if n not in body)
-            raise ValidationError(f"a write to {table} lacks key attribute(s) {missing}",
-                                  table=table, key=key)
-        identity = key_identity(key)
-        if identity in seen:
-            raise ValidationError(f"the same key {key} appears twice in one batch for {table}; "
-                                  "DynamoDB rejects such a batch (nothing was sent)",
-                                  table=table, key=key)
-        seen.add(identity)
+def _send_chunk(conn: Connection, chunk: list[WriteRequest], policy: RetryPolicy,
+                report: WriteReport, on_progress: Callable[[int], None] | None) -> None:
+    pending = chunk
+    for attempt in range(policy.attempts):
+        request_items: dict[str, list[dict[str, Any]]] = {}
+        for r in pending:
+            request_items.setdefault(r.table, []).append(r.body)
+        report.requests += 1
+        try:
+            response = conn.call("BatchWriteItem", {"RequestItems": request_items,
+                                                    "ReturnConsumedCapacity": "TOTAL"})
+        except Throttled as exc:
+            if attempt + 1 == policy.attempts:
+                report.failed += [WriteFailure(r.table, r.body, str(exc), r.source)
+                                  for r in pending]
+                return
+            time.sleep(policy.delay(attempt))
+            continue
+        except DynamormError as exc:  # a request-level refusal: every item in it failed
+            report.failed += [WriteFailure(r.table, r.body, str(exc), r.source) for r in pending]
+            return
+        for consumed in response.get("ConsumedCapacity", []):
+            report.capacity += float(consumed.get("CapacityUnits", 0.0))
+        unprocessed = _unprocessed(response, pending)
+        done = len(pending) - len(unprocessed)
+        report.written += done
+        if on_progress is not None and done:
+            on_progress(done)
+        pending = unprocessed
+        if not pending:
+            return
+        report.retried += len(pending)
+        time.sleep(policy.delay(attempt))
+    report.failed += [WriteFailure(r.table, r.body, f"still unprocessed after {policy.attempts} "
+                                   "attempts", r.source) for r in pending]
+
+
+def _unprocessed(response: dict[str, Any], pending: list[WriteRequest]) -> list[WriteRequest]:
+    """Map UnprocessedItems back to the caller's requests by table and key."""
+    left = response.get("UnprocessedItems") or {}
+    if not left:
+        return []
+    wanted = {(r.table, key_identity(r.key)): r for r in pending}
+    out = []
+    for table, bodies in left.items():
+        for body in bodies:
+            inner = body.get("PutRequest", {}).get("Item") or body.get(
+                "DeleteRequest", {}).get("Key", {})
+            match = next((r for (t, _i), r in wanted.items() if t == table
+                          and all(inner.get(k) == v for k, v in r.key.items())), None)
+            if match is None:
+                match = WriteRequest(table, body, {}, None)
+            out.append(match)
+    return out

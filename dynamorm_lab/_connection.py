@@ -12,10 +12,11 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import _crud, _executor, _session, _tables
+from . import _crud, _executor, _session, _tables, _transactions, _writes
+from ._batch import RetryPolicy, WriteReport
 from ._boundary import WRITE_OPERATIONS, translate
 from ._expr import UpdateAction
 from ._schema import TableSchema
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from ._model import Model
     from ._query import Query
     from ._results import Page, Result
+    from ._transactions import Transaction
+    from ._writes import BatchGetResult, BatchWriter
     from .local import LocalServer
 
 __all__ = ["Connection", "connect"]
@@ -53,6 +56,7 @@ class Connection:
         read_only: bool = False,
         server: LocalServer | None = None,
         scan_guard: int | None = 10_000,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         self._client = client
         self.target = target
@@ -62,6 +66,7 @@ class Connection:
         self.read_only = read_only
         self.server = server
         self.scan_guard = scan_guard
+        self.retry_policy = retry_policy or RetryPolicy()
         self._stats: dict[str, tuple[float, int | None, int | None]] = {}
 
     def __repr__(self) -> str:
@@ -120,6 +125,36 @@ class Connection:
     def refresh(self, obj: Model) -> Model:
         """Reload an object's values with a consistent read."""
         return _crud.refresh(self, obj)
+
+    # --- batches and transactions ---
+    def batch_get(self, target: Any, keys: Iterable[Any] | None = None, *,
+                  consistent: bool = False, attributes: Sequence[str] | None = None,
+                  policy: RetryPolicy | None = None) -> BatchGetResult:
+        """Read many keys: ``batch_get(Movie, [(2013, "Rush"), ...])`` or a list of
+        ``(Model, key)`` pairs; found items in your order, missing keys in ``.missing``."""
+        return _writes.batch_get(self, target, keys, consistent=consistent,
+                                 attributes=attributes, policy=policy or self.retry_policy)
+
+    def batch_write(self, puts: Iterable[Model] = (), deletes: Iterable[Any] = (), *,
+                    progress: bool | None = None, raise_on_failure: bool = True,
+                    policy: RetryPolicy | None = None) -> WriteReport:
+        """Put and delete any number of items; nothing is dropped (see WriteReport)."""
+        return _writes.batch_write(self, puts, deletes, policy=policy or self.retry_policy,
+                                   progress=progress, raise_on_failure=raise_on_failure)
+
+    def batch_writer(self, *, raise_on_failure: bool = True,
+                     policy: RetryPolicy | None = None) -> BatchWriter:
+        """A context manager that streams puts/deletes, 25 per request."""
+        return _writes.BatchWriter(self, policy=policy or self.retry_policy,
+                                   raise_on_failure=raise_on_failure)
+
+    def transaction(self, *, token: str | None = None) -> Transaction:
+        """A write transaction (up to 100 actions), committed when its ``with`` block ends."""
+        return _transactions.Transaction(self, token=token)
+
+    def transact_get(self, pairs: Sequence[tuple[type[Model], Any]]) -> list[Any]:
+        """Read up to 100 ``(Model, key)`` items in one snapshot (None where missing)."""
+        return _transactions.transact_get(self, pairs)
 
     # --- reads planned by the query builder ---
     def run(self, query: Query) -> Result:
@@ -206,6 +241,7 @@ def connect(
     read_timeout: float = 30.0,
     max_pool_connections: int = 16,
     scan_guard: int | None = 10_000,
+    retry_policy: RetryPolicy | None = None,
     make_default: bool = True,
 ) -> Connection:
     """Connect to DynamoDB; with no AWS configuration, start the embedded local server.
@@ -220,6 +256,8 @@ def connect(
             (standard retry mode: exponential backoff with jitter on throttling and 5xx).
         scan_guard: a query the planner can only serve with a Scan is refused on a table
             holding more items than this (None: never refuse); `.allow_scan()` overrides.
+        retry_policy: backoff for unprocessed batch items and keys (on top of botocore's own
+            retries of throttled and failed requests).
         make_default: model methods (``movie.save()``) use this connection when given none.
     """
     global _told_local  # noqa: PLW0603 - the "using local" notice is printed once per process
@@ -261,7 +299,7 @@ def connect(
         pool=max_pool_connections)
     connection = Connection(client, target=target or "aws", region=region,
                             endpoint_url=endpoint_url, profile=profile, read_only=read_only,
-                            server=server, scan_guard=scan_guard)
+                            server=server, scan_guard=scan_guard, retry_policy=retry_policy)
     if make_default:
         _session.set_default(connection)
     return connection

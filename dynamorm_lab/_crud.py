@@ -22,6 +22,7 @@ from ._requests import (
     build_update,
     key_from,
     key_of,
+    wire_key,
 )
 from .errors import (
     CodecError,
@@ -101,22 +102,14 @@ def _apply(obj: Any, request: WriteRequest, attributes: Mapping[str, Any] | None
         obj.__dict__.update(request.apply)
 
 
-def _resolve_key(model: type[Model], key: Any) -> dict[str, Any]:
-    if isinstance(key, Mapping):
-        return key_from(model, (), key)
-    if isinstance(key, tuple):
-        return key_from(model, key, {})
-    return key_from(model, (key,), {})
-
-
 def get(conn: Connection, model: type[Model], key: Sequence[Any], named: Mapping[str, Any], *,
         consistent: bool, attributes: Sequence[Any] | None) -> Any:
-    wire_key = key_from(model, key, named)
-    params = build_get(model, wire_key, consistent=consistent, attributes=attributes)
+    wire = key_from(model, key, named)
+    params = build_get(model, wire, consistent=consistent, attributes=attributes)
     item = conn.call("GetItem", params).get("Item")
     if item is None:
-        raise ItemNotFound(f"no {model.__name__} with key {_show(wire_key)} in table "
-                           f"{model.__table__}", table=model.__table__, key=wire_key)
+        raise ItemNotFound(f"no {model.__name__} with key {_show(wire)} in table "
+                           f"{model.__table__}", table=model.__table__, key=wire)
     return model.from_item(item)
 
 
@@ -139,7 +132,7 @@ def update(conn: Connection, target: Any, actions: Sequence[Any], *, key: Any,
     if isinstance(target, type):
         if key is None:
             raise ValidationError(f"update({target.__name__}, ...) needs key=")
-        request = build_update(target, actions, condition, key=_resolve_key(target, key),
+        request = build_update(target, actions, condition, key=wire_key(target, key),
                                must_exist=must_exist)
     else:
         if key is not None:
@@ -157,7 +150,7 @@ def delete(conn: Connection, target: Any, *, key: Any, condition: Any) -> None:
     if isinstance(target, type):
         if key is None:
             raise ValidationError(f"delete({target.__name__}, ...) needs key=")
-        request = build_delete(target, condition, key=_resolve_key(target, key))
+        request = build_delete(target, condition, key=wire_key(target, key))
     else:
         if key is not None:
             raise ValidationError("delete(obj) takes its key from the object; drop key=")
@@ -167,10 +160,10 @@ def delete(conn: Connection, target: Any, *, key: Any, condition: Any) -> None:
 
 def refresh(conn: Connection, obj: Model) -> Model:
     model = type(obj)
-    wire_key = key_of(obj)
-    item = conn.call("GetItem", build_get(model, wire_key, consistent=True)).get("Item")
+    wire = key_of(obj)
+    item = conn.call("GetItem", build_get(model, wire, consistent=True)).get("Item")
     if item is None:
-        raise ItemNotFound(f"{model.__name__} with key {_show(wire_key)} no longer exists",
-                           table=model.__table__, key=wire_key)
+        raise ItemNotFound(f"{model.__name__} with key {_show(wire)} no longer exists",
+                           table=model.__table__, key=wire)
     obj.__dict__.update(model.from_item(item).__dict__)
     return obj

@@ -36,6 +36,7 @@ __all__ = [
     "build_update",
     "key_from",
     "key_of",
+    "wire_key",
 ]
 
 MAX_ITEM_BYTES = 400 * 1024
@@ -121,6 +122,17 @@ def key_from(model: type[Model], key: Sequence[Any], named: Mapping[str, Any]) -
     if missing:
         raise ValidationError(f"{cls.__name__} key needs {', '.join(missing)}")
     return {f.attr_name: _encode_key(f, values[f.py_name]) for f in key_fields}
+
+
+def wire_key(model: type[Model], key: Any) -> dict[str, Any]:
+    """A wire key from an object, a dict of names, a tuple ``(pk, sk)`` or a lone value."""
+    if isinstance(key, Model):
+        return key_of(key)
+    if isinstance(key, Mapping):
+        return key_from(model, (), key)
+    if isinstance(key, tuple):
+        return key_from(model, key, {})
+    return key_from(model, (key,), {})
 
 
 def _check_condition(condition: Any) -> Condition | None:
@@ -286,6 +298,7 @@ def build_update(target: Any, actions: Sequence[UpdateAction], condition: Any = 
     now = now or now_utc()
     expected = None
     version_condition = None
+    apply: dict[str, Any] = {}
     if "version" in roles:
         version = roles["version"]
         if is_object:
@@ -295,15 +308,17 @@ def build_update(target: Any, actions: Sequence[UpdateAction], condition: Any = 
                     f"{cls.__name__} object was never saved (no version yet); save() or "
                     "create() it first, or pass must_exist=False", table=cls.__table__)
             version_condition = _version_condition(cls, expected)
+            apply[version.py_name] = expected + 1
         actions.append(version.path.set(version.path.if_not_exists(0) + 1))
     if "updated_at" in roles:
         actions.append(roles["updated_at"].path.set(now))
+        apply[roles["updated_at"].py_name] = now
     exists = roles["partition_key"].path.exists() if must_exist else None
     ph = Placeholders()
     params: dict[str, Any] = {"TableName": cls.__table__, "Key": key, "ReturnValues": "ALL_NEW",
                               "UpdateExpression": compile_update(actions, ph)}
     _finish(params, ph, _and(exists, version_condition, _check_condition(condition)))
-    return WriteRequest("UpdateItem", params, cls, key, "update", expected,
+    return WriteRequest("UpdateItem", params, cls, key, "update", expected, apply,
                         versioned=version_condition is not None)
 
 

@@ -15,6 +15,7 @@ Errors never carry credentials: requests are stored without headers or signature
     ├── ConnectionFailed         the endpoint is unreachable or the embedded server won't start
     ├── ItemNotFound             get() found no item with that key
     ├── ScanRefused              a query would Scan a table over the connection's scan guard
+    ├── BatchIncomplete          some batch writes still failed after retries (see .report)
     └── DynamoDBError            DynamoDB answered a request with an error
         ├── ConditionFailed      a condition expression was false (carries the old item if returned)
         │   ├── ItemAlreadyExists    create() found an item with the same key
@@ -30,6 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "BatchIncomplete",
     "CodecError",
     "ConditionFailed",
     "ConnectionFailed",
@@ -124,6 +126,14 @@ class ItemNotFound(DynamormError, LookupError):
     """No item exists with the requested key."""
 
 
+class BatchIncomplete(DynamormError):
+    """Some batch writes were still unprocessed after retries; ``report.failed`` lists each."""
+
+    def __init__(self, message: str, *, report: Any = None, **context: Any) -> None:
+        super().__init__(message, **context)
+        self.report = report
+
+
 class ScanRefused(DynamormError):
     """A query would Scan a table larger than the scan guard; ``plan`` says why and suggests."""
 
@@ -190,3 +200,4 @@ class TransactionCancelled(DynamoDBError):
     def __init__(self, message: str, *, reasons: list[Any] | None = None, **context: Any) -> None:
         super().__init__(message, **context)
         self.reasons = list(reasons or [])
+        self.actions: list[Any] = []  # one CancelledAction per action, when the library knows

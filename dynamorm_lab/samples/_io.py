@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .._batch import WriteReport, write_chunks
+from .._batch import WriteReport, WriteRequest, write_requests
 from .._codec import encode_item
 from .._schema import Index, KeyAttribute, TableSchema
 from .._session import resolve
@@ -115,25 +115,21 @@ def _items_from(data: Any, table: str | None) -> Iterator[tuple[str, dict[str, A
 def import_items(conn: Connection, pairs: Iterable[tuple[str, dict[str, Any]]], *,
                  progress: Any = None) -> dict[str, WriteReport]:
     """Batch-write (table, wire item) pairs; one report per table."""
-    by_table: dict[str, list[dict[str, Any]]] = {}
+    by_table: dict[str, dict[tuple[Any, ...], WriteRequest]] = {}
+    key_names: dict[str, tuple[str, ...]] = {}
     for name, item in pairs:
-        by_table.setdefault(name, []).append({"PutRequest": {"Item": item}})
-    reports = {}
-    for name, requests in by_table.items():
-        key_names = conn.describe(name).key_names
-        reports[name] = write_chunks(conn, name, _last_write_wins(requests, key_names),
-                                     key_names, on_progress=progress)
-    return reports
-
-
-def _last_write_wins(requests: list[dict[str, Any]], key_names: tuple[str, ...],
-                     ) -> list[dict[str, Any]]:
-    """Keep one put per key (the last), as writing them one after another would."""
-    by_key: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for request in requests:
-        item = request["PutRequest"]["Item"]
-        by_key[tuple(repr(item.get(k)) for k in key_names)] = request
-    return list(by_key.values())
+        if name not in key_names:
+            key_names[name] = conn.describe(name).key_names
+        missing = [k for k in key_names[name] if k not in item]
+        if missing:
+            raise ValidationError(f"an item for {name} lacks key attribute(s) "
+                                  f"{', '.join(missing)}", table=name)
+        key = {k: item[k] for k in key_names[name]}
+        # the last put of a key wins, as writing them one after another would
+        by_table.setdefault(name, {})[tuple(repr(key[k]) for k in key_names[name])] = (
+            WriteRequest(name, {"PutRequest": {"Item": item}}, key))
+    return {name: write_requests(conn, list(requests.values()), on_progress=progress)
+            for name, requests in by_table.items()}
 
 
 def import_json(source: str | Path | Any, connection: Any = None, *,

@@ -473,11 +473,26 @@ def test_update_on_a_missing_key_raises_and_creates_nothing(db: dl.Connection,
         db.update(Item, Item.plays.set(5), key="ghost")
     assert raw_get(db, table_name, item_key("ghost")) is None
 
-    unsaved = Item(pk="ghost2", plays=1)
+    # an object whose item someone else deleted
+    gone = Item(pk="ghost2", plays=1).create()
+    db.client.delete_item(TableName=table_name, Key=item_key("ghost2"))
     with pytest.raises(dl.ItemNotFound):
-        unsaved.update(Item.plays.set(5))
+        gone.update(Item.plays.set(5))
     assert raw_get(db, table_name, item_key("ghost2")) is None
+    assert gone.version == 1 and gone.plays == 1
+
+    # an object that was never written (refused before sending, or by the server)
+    unsaved = Item(pk="ghost3", plays=1)
+    with pytest.raises((dl.ItemNotFound, dl.ValidationError)):
+        unsaved.update(Item.plays.set(5))
+    assert raw_get(db, table_name, item_key("ghost3")) is None
     assert unsaved.version is None and unsaved.plays == 1
+
+    # the same for a model without a version field
+    Doc = make_table(make_doc(f"{table_name}_docs"))
+    with pytest.raises(dl.ItemNotFound):
+        Doc(pk="nobody").update(Doc.state.set("x"))
+    assert raw_get(db, f"{table_name}_docs", item_key("nobody")) is None
 
     db.update(Item, Item.plays.set(5), key="ghost", must_exist=False)
     raw = raw_get(db, table_name, item_key("ghost"))
