@@ -10,18 +10,24 @@
 from __future__ import annotations
 
 from . import errors
+from ._backfill import BackfillReport
 from ._batch import RetryPolicy, WriteFailure, WriteReport
 from ._connection import Connection, connect
 from ._expr import Condition, Path, Placeholders, UpdateAction, attr, path
 from ._fields import Field, field
+from ._introspect import Profile
+from ._migrate import Change, MigrationPlan, SchemaDiff
 from ._model import Model, Registry, fields, registry, schema
 from ._planner import Candidate, Plan
 from ._query import Query
 from ._reserved import RESERVED_WORDS, is_reserved
 from ._results import Page, Result, Stats
 from ._schema import Index, KeyAttribute, TableSchema
+from ._transactions import CancelledAction, Transaction
 from ._types import Kind, TypeNode
+from ._writes import BatchGetResult, BatchWriter
 from .errors import (
+    BatchIncomplete,
     CodecError,
     ConditionFailed,
     ConnectionFailed,
@@ -43,7 +49,13 @@ from .errors import (
 __version__ = "0.1.0"
 
 __all__ = [  # noqa: RUF022 - plain sorted(), checked by tests/unit/test_exports.py
+    "BackfillReport",
+    "BatchGetResult",
+    "BatchIncomplete",
+    "BatchWriter",
+    "CancelledAction",
     "Candidate",
+    "Change",
     "CodecError",
     "Condition",
     "ConditionFailed",
@@ -58,12 +70,14 @@ __all__ = [  # noqa: RUF022 - plain sorted(), checked by tests/unit/test_exports
     "ItemNotFound",
     "KeyAttribute",
     "Kind",
+    "MigrationPlan",
     "Model",
     "ModelDefinitionError",
     "Page",
     "Path",
     "Placeholders",
     "Plan",
+    "Profile",
     "Query",
     "RESERVED_WORDS",
     "ReadOnlyError",
@@ -72,10 +86,12 @@ __all__ = [  # noqa: RUF022 - plain sorted(), checked by tests/unit/test_exports
     "RetryPolicy",
     "SAMPLES",
     "ScanRefused",
+    "SchemaDiff",
     "Stats",
     "TableNotFound",
     "TableSchema",
     "Throttled",
+    "Transaction",
     "TransactionCancelled",
     "TypeNode",
     "UpdateAction",

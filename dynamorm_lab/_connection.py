@@ -12,10 +12,20 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import _crud, _executor, _session, _tables, _transactions, _writes
+from . import (
+    _backfill,
+    _crud,
+    _executor,
+    _introspect,
+    _migrate,
+    _session,
+    _tables,
+    _transactions,
+    _writes,
+)
 from ._batch import RetryPolicy, WriteReport
 from ._boundary import WRITE_OPERATIONS, translate
 from ._expr import UpdateAction
@@ -23,6 +33,9 @@ from ._schema import TableSchema
 from .errors import ConnectionFailed, ReadOnlyError, ValidationError
 
 if TYPE_CHECKING:
+    from ._backfill import BackfillReport
+    from ._introspect import Profile
+    from ._migrate import MigrationPlan, SchemaDiff
     from ._model import Model
     from ._query import Query
     from ._results import Page, Result
@@ -182,6 +195,53 @@ class Connection:
         figures = (table.get("ItemCount"), table.get("TableSizeBytes"))
         self._stats[name] = (time.monotonic(), *figures)
         return figures
+
+    # --- schema, migrations, introspection ---
+    def diff(self, model: Any) -> SchemaDiff:
+        """Every difference between a model's schema and its live table."""
+        return _migrate.diff(self, model)
+
+    def migrate(self, model: Any, *, dry_run: bool = False) -> MigrationPlan:
+        """Apply the differences DynamoDB allows in place (refuses the others, explaining)."""
+        return _migrate.migrate(self, model, dry_run=dry_run)
+
+    def ensure_table(self, model: Any, **options: Any) -> SchemaDiff:
+        """Create the table if it is missing; otherwise return its diff against the model."""
+        if not self.table_exists(model):
+            self.create_table(model, **options)
+        return _migrate.diff(self, model)
+
+    def backfill(self, source: Any, transform: Callable[[Any], Any], *, segments: int = 1,
+                 resume: str | None = None, page_size: int | None = None,
+                 progress: bool | None = None) -> BackfillReport:
+        """Transform every item and write back changes conditionally (resumable)."""
+        return _backfill.backfill(self, source, transform, segments=segments, resume=resume,
+                                  page_size=page_size, progress=progress)
+
+    def inspect(self, table: str, *, sample: int = 500) -> Profile:
+        """Keys, indexes and a bounded sample's attribute types and presence."""
+        return _introspect.profile(self, table, sample=sample)
+
+    def model(self, table: str, *, sample: int = 500, name: str | None = None) -> type[Model]:
+        """A working model class for a live table, inferred from a bounded sample."""
+        return _introspect.build_model(self.inspect(table, sample=sample), name=name)
+
+    def model_source(self, table: str, *, sample: int = 500, name: str | None = None) -> str:
+        """The same model as readable Python source to paste into your code."""
+        return _introspect.model_source(self.inspect(table, sample=sample), name=name)
+
+    def models(self, table: str, *, sample: int = 500) -> dict[str, type[Model]]:
+        """One model per entity type of a single-table design (by type attribute or key
+        prefixes such as USER#, GAME#, #METADATA#)."""
+        return _introspect.entity_models(self.inspect(table, sample=sample))
+
+    def models_source(self, table: str, *, sample: int = 500) -> str:
+        """Source of every entity model of a single-table design."""
+        return _introspect.entity_source(self.inspect(table, sample=sample))
+
+    def forget_stats(self, name: str) -> None:
+        """Drop the cached figures of a table (after it changed)."""
+        self._stats.pop(name, None)
 
     # --- tables ---
     def create_table(self, model: Any, **options: Any) -> TableSchema:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._model import Model, schema
@@ -12,7 +13,10 @@ from .errors import DynamoDBError, TableNotFound, ValidationError
 if TYPE_CHECKING:
     from ._connection import Connection
 
-__all__ = ["create_table", "delete_table", "describe", "exists", "list_tables", "wait_active"]
+__all__ = [
+    "create_table", "delete_table", "describe", "exists", "list_tables", "poll_until",
+    "wait_active",
+]
 
 BILLING_MODES = ("PAY_PER_REQUEST", "PROVISIONED")
 STREAM_VIEWS = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
@@ -62,21 +66,27 @@ def create_table(
     return table
 
 
-def wait_active(conn: Connection, name: str, *, timeout: float = 300.0) -> dict[str, Any]:
-    """Poll DescribeTable until the table and all its GSIs are ACTIVE."""
+def poll_until(done: Callable[[], bool], *, what: str, table: str,
+               timeout: float = 300.0) -> None:
+    """Call `done` with growing pauses (50 ms to 2 s) until it is true or `timeout` passes."""
     deadline = time.monotonic() + timeout
     delay = 0.05
-    while True:
-        description: dict[str, Any] = conn.call("DescribeTable", {"TableName": name})["Table"]
-        statuses = [description.get("TableStatus")] + [
-            g.get("IndexStatus", "ACTIVE") for g in description.get("GlobalSecondaryIndexes", [])]
-        if all(s == "ACTIVE" for s in statuses):
-            return description
+    while not done():
         if time.monotonic() > deadline:
-            raise DynamoDBError(f"table {name} is still {statuses} after {timeout:.0f} s",
-                                table=name)
+            raise DynamoDBError(f"{what} after {timeout:.0f} s", table=table)
         time.sleep(delay)
         delay = min(delay * 2, 2.0)
+
+
+def wait_active(conn: Connection, name: str, *, timeout: float = 300.0) -> None:
+    """Wait until the table and all its GSIs are ACTIVE."""
+    def active() -> bool:
+        description = conn.call("DescribeTable", {"TableName": name})["Table"]
+        statuses = [description.get("TableStatus")] + [
+            g.get("IndexStatus", "ACTIVE") for g in description.get("GlobalSecondaryIndexes", [])]
+        return all(s == "ACTIVE" for s in statuses)
+
+    poll_until(active, what=f"table {name} is still not ACTIVE", table=name, timeout=timeout)
 
 
 def delete_table(conn: Connection, model_or_name: Any, *, wait: bool = True,
@@ -84,15 +94,10 @@ def delete_table(conn: Connection, model_or_name: Any, *, wait: bool = True,
     """Delete a table; with `wait`, return once DynamoDB no longer knows it."""
     name = _table_name(model_or_name)
     conn.call("DeleteTable", {"TableName": name})
-    deadline = time.monotonic() + timeout
-    delay = 0.05
-    while wait:
-        if not exists(conn, name):
-            return
-        if time.monotonic() > deadline:
-            raise DynamoDBError(f"table {name} still exists after {timeout:.0f} s", table=name)
-        time.sleep(delay)
-        delay = min(delay * 2, 2.0)
+    conn.forget_stats(name)
+    if wait:
+        poll_until(lambda: not exists(conn, name), what=f"table {name} still exists",
+                   table=name, timeout=timeout)
 
 
 def exists(conn: Connection, model_or_name: Any) -> bool:

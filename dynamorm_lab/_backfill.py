@@ -1,0 +1,153 @@
+"""Data migrations: scan a table, transform each item, write it back only if nobody else did.
+
+The write is conditional on the item being as it was read: the version when the model has
+one, otherwise every attribute the item had (``attribute = :value_read``) and the absence of
+every attribute the transform adds. Only what changed is written (SET/REMOVE), so attributes
+the transform does not know survive. Progress is resumable: the report's cursor, given back
+as ``resume=``, continues after the last page fully processed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._codec import decode_item, encode_item
+from ._expr import Condition, Placeholders, UpdateAction, Value, attr, compile_condition
+from ._expr import compile_update as render_update
+from ._model import Model
+from ._progress import Progress
+from ._query import Query
+from ._schema import TableSchema
+from .errors import ConditionFailed, DynamormError, ItemNotFound, ValidationError
+
+if TYPE_CHECKING:
+    from ._connection import Connection
+
+__all__ = ["BackfillReport", "backfill"]
+
+
+@dataclass
+class BackfillReport:
+    """What a backfill did; `cursor` resumes it (None once the whole table was processed)."""
+
+    changed: int = 0
+    skipped: int = 0
+    failed: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    read: int = 0
+    pages: int = 0
+    cursor: str | None = None
+    elapsed: float = 0.0
+    finished: bool = False
+
+    def __repr__(self) -> str:
+        state = "finished" if self.finished else "resumable"
+        return (f"<BackfillReport read={self.read} changed={self.changed} skipped={self.skipped}"
+                f" failed={len(self.failed)} ({state})>")
+
+
+def backfill(conn: Connection, source: type[Model] | TableSchema | str,
+             transform: Callable[[Any], Any], *, segments: int = 1, resume: str | None = None,
+             page_size: int | None = None, progress: bool | None = None) -> BackfillReport:
+    """Apply `transform` to every item and write back the ones it changed, conditionally.
+
+    `transform` receives a model object (for a model) or a plain dict (for a table name) and
+    returns the new object/dict, or None to leave the item alone. Items that changed since
+    they were read are not overwritten: they are reported in ``failed``.
+    """
+    if not callable(transform):
+        raise ValidationError("backfill needs a transform function")
+    if isinstance(source, str):
+        source = conn.describe(source)
+    run = _Backfill(conn, source, transform)
+    query = Query(source, scan=True).as_items().segments(segments).using(conn).after(resume)
+    if page_size:
+        query = query.page_size(page_size)
+    report = run.report
+    report.cursor = resume
+    started = time.perf_counter()
+    count, _size = conn.table_stats(run.table.name)
+    try:
+        with Progress(total=count, desc=f"backfill {run.table.name}", enabled=progress) as bar:
+            for page in query.pages():
+                for item in page.items:
+                    run.one(item)
+                report.read += len(page.items)
+                report.pages += 1
+                report.cursor = page.cursor
+                bar.update(len(page.items))
+    except DynamormError as exc:
+        report.elapsed = time.perf_counter() - started
+        exc.report = report  # type: ignore[attr-defined]
+        raise
+    report.elapsed = time.perf_counter() - started
+    report.finished = report.cursor is None
+    return report
+
+
+class _Backfill:
+    """One backfill run: what it writes to, how, and what it did so far."""
+
+    def __init__(self, conn: Connection, source: type[Model] | TableSchema,
+                 transform: Callable[[Any], Any]) -> None:
+        self.conn = conn
+        self.transform = transform
+        self.model = source if isinstance(source, type) else None
+        schema = source.__dynamorm_schema__ if isinstance(source, type) else source
+        assert isinstance(schema, TableSchema)
+        self.table = schema
+        self.managed = set(self.model.__dynamorm_attrs__) if self.model is not None else None
+        self.versioned = self.model is not None and "version" in self.model.__dynamorm_roles__
+        self.report = BackfillReport()
+
+    def one(self, item: dict[str, Any]) -> None:
+        model, report = self.model, self.report
+        key = {k: item[k] for k in self.table.key_names}
+        result = self.transform(model.from_item(item) if model is not None
+                                else decode_item(item))
+        if result is None:
+            report.skipped += 1
+            return
+        try:
+            if self.versioned:
+                self.conn.save(result)
+                report.changed += 1
+                return
+            after = result.to_item() if isinstance(result, Model) else encode_item(result)
+            if self.managed is not None:  # keep attributes the model does not know
+                after = {**{k: v for k, v in item.items() if k not in self.managed}, **after}
+            if self.write(item, after):
+                report.changed += 1
+            else:
+                report.skipped += 1
+        except (ConditionFailed, ItemNotFound) as exc:
+            report.failed.append((key, f"changed by someone else since it was read: {exc}"))
+        except DynamormError as exc:
+            report.failed.append((key, str(exc)))
+
+    def write(self, before: dict[str, Any], after: dict[str, Any]) -> bool:
+        """Write `after` over `before` if the stored item is still `before`; False if same."""
+        key_names, managed = self.table.key_names, self.managed
+        for name in key_names:
+            if after.get(name) != before.get(name):
+                raise ValidationError(f"a backfill transform must not change the key ({name})")
+        actions = [UpdateAction("SET", attr(name), Value(av)) for name, av in after.items()
+                   if name not in key_names and before.get(name) != av]
+        actions += [UpdateAction("REMOVE", attr(name), None) for name in before
+                    if name not in after and name not in key_names
+                    and (managed is None or name in managed)]
+        if not actions:
+            return False
+        unchanged: list[Condition] = [attr(n) == Value(av) for n, av in before.items()]
+        unchanged += [attr(n).not_exists() for n in after if n not in before]
+        condition = unchanged[0]
+        for part in unchanged[1:]:
+            condition = condition & part
+        ph = Placeholders()
+        params = {"TableName": self.table.name, "Key": {k: before[k] for k in key_names},
+                  "UpdateExpression": render_update(actions, ph),
+                  "ConditionExpression": compile_condition(condition, ph)}
+        self.conn.call("UpdateItem", ph.into(params))
+        return True

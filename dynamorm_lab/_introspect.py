@@ -1,0 +1,301 @@
+"""Models from live tables: describe, sample, infer, and write the model (as a class or source).
+
+A bounded sample of items (a Scan with a limit) gives every attribute's types and how often it
+is present. Keys and indexes come from DescribeTable. Attributes every sampled item has, and
+attributes always seen together (``GSI1-SK`` wherever ``GSI1-PK`` is), become the planner's
+stated assumptions for sparse indexes. Single-table designs are split into one model per
+entity type, recognised by an entity-type attribute or by key prefixes (``USER#``, ``GAME#``,
+``#METADATA#``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import keyword
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ._model import Model
+from ._schema import TableSchema
+from .errors import ValidationError
+
+if TYPE_CHECKING:
+    from ._connection import Connection
+
+__all__ = ["Profile", "build_model", "entity_groups", "model_source", "profile"]
+
+_ENTITY_ATTRIBUTES = ("EntityType", "entityType", "entity_type", "Entity", "entity", "_type",
+                      "type", "Type")
+_SCALARS = {"S": "str", "B": "bytes", "BOOL": "bool"}
+_RESERVED = frozenset(dir(Model)) | {"query", "scan"}
+
+
+@dataclass
+class AttributeProfile:
+    """What the sample says about one attribute."""
+
+    name: str
+    seen: int = 0
+    tags: Counter[str] = field(default_factory=Counter)
+    integral: bool = True
+
+    def annotation(self, total: int) -> str:
+        tags = {t for t in self.tags if t != "NULL"}
+        number = "int" if self.integral else "Decimal"
+        if len(tags) == 1:
+            (tag,) = tags
+            base = _SCALARS.get(tag) or {
+                "N": number, "L": "list[Any]", "M": "dict[str, Any]", "SS": "set[str]",
+                "NS": f"set[{number}]", "BS": "set[bytes]"}[tag]
+        elif tags and tags <= {"S", "N", "B", "BOOL"}:
+            base = " | ".join(_SCALARS.get(t, number) for t in sorted(tags))
+        else:
+            base = "Any"
+        optional = self.seen < total or "NULL" in self.tags
+        return f"{base} | None" if optional and base != "Any" else base
+
+
+@dataclass
+class Profile:
+    """A table's schema plus what a sample of its items shows."""
+
+    schema: TableSchema
+    items: list[dict[str, Any]]
+    attributes: dict[str, AttributeProfile]
+
+    @property
+    def sampled(self) -> int:
+        return len(self.items)
+
+    def always_present(self) -> frozenset[str]:
+        return frozenset(a.name for a in self.attributes.values() if a.seen == self.sampled)
+
+    def copresent(self) -> dict[str, frozenset[str]]:
+        """For each attribute, the others present in every sampled item that has it."""
+        names = list(self.attributes)
+        together: dict[str, set[str]] = {}
+        for item in self.items:
+            present = set(item)
+            for name in present:
+                together[name] = together[name] & present if name in together else set(present)
+        always = self.always_present()
+        return {n: frozenset(together.get(n, set()) - {n} - always) for n in names
+                if together.get(n, set()) - {n} - always}
+
+    def presence_table(self) -> list[dict[str, Any]]:
+        return [{"attribute": a.name, "present": a.seen / max(self.sampled, 1),
+                 "types": dict(a.tags)} for a in self.attributes.values()]
+
+
+def profile_items(schema: TableSchema, items: list[dict[str, Any]]) -> Profile:
+    """Profile wire items of a table (pure)."""
+    attributes: dict[str, AttributeProfile] = {}
+    for name in schema.key_names:
+        attributes[name] = AttributeProfile(name)
+    for item in items:
+        for name, av in item.items():
+            entry = attributes.setdefault(name, AttributeProfile(name))
+            entry.seen += 1
+            tag = next(iter(av))
+            entry.tags[tag] += 1
+            numbers: list[str] = [av["N"]] if tag == "N" else av["NS"] if tag == "NS" else []
+            if not all(_integral(n) for n in numbers):
+                entry.integral = False
+    return Profile(schema, items, attributes)
+
+
+def _integral(text: str) -> bool:
+    return not any(c in text for c in ".eE")
+
+
+def profile(conn: Connection, table: str, *, sample: int = 500) -> Profile:
+    """Describe `table` and read at most `sample` items of it (a bounded Scan, in four
+    segments so that the sample is not just the first stretch of the key space)."""
+    if not isinstance(sample, int) or sample < 1:
+        raise ValidationError("sample must be a positive number of items")
+    schema = conn.describe(table)
+    segments = 4 if sample >= 4 else 1  # spread the sample over the key space
+    items: list[dict[str, Any]] = []
+    for segment in range(segments):
+        params: dict[str, Any] = {"TableName": table, "Limit": sample // segments}
+        if segments > 1:
+            params.update(Segment=segment, TotalSegments=segments)
+        items += conn.call("Scan", params).get("Items", [])
+    return profile_items(schema, items)
+
+
+def python_name(attribute: str, taken: set[str]) -> str:
+    """A valid, non-clashing Python name for an attribute name."""
+    name = re.sub(r"\W", "_", attribute).lstrip("_") or "attribute"
+    if name[0].isdigit():
+        name = f"a_{name}"
+    if keyword.iskeyword(name) or name in _RESERVED:
+        name += "_"
+    base, counter = name, 2
+    while name in taken:
+        name, counter = f"{base}_{counter}", counter + 1
+    taken.add(name)
+    return name
+
+
+def _class_name(text: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", text)
+    name = "".join(w[:1].upper() + w[1:].lower() if w.isupper() else w[:1].upper() + w[1:]
+                   for w in words) or "Item"
+    return name if name[0].isalpha() else f"T{name}"
+
+
+@dataclass
+class _FieldPlan:
+    py_name: str
+    annotation: str
+    options: list[str]
+    share: float
+
+
+def _plan_fields(prof: Profile) -> list[_FieldPlan]:
+    schema = prof.schema
+    taken: set[str] = set()
+    plans = []
+    roles: dict[str, list[str]] = {}
+    roles.setdefault(schema.partition.name, []).append("partition_key=True")
+    if schema.sort:
+        roles.setdefault(schema.sort.name, []).append("sort_key=True")
+    for index in schema.indexes:
+        if index.kind == "GSI":
+            roles.setdefault(index.partition.name, []).append(f"gsi_partition={index.name!r}")
+            if index.sort:
+                roles.setdefault(index.sort.name, []).append(f"gsi_sort={index.name!r}")
+        elif index.sort:
+            roles.setdefault(index.sort.name, []).append(f"lsi_sort={index.name!r}")
+    keys = dict.fromkeys(schema.key_names)
+    order = list(keys) + sorted(n for n in prof.attributes if n not in keys)
+    for name in order:
+        info = prof.attributes[name]
+        py = python_name(name, taken)
+        options = list(roles.get(name, []))
+        if name in keys:
+            key = schema.partition if name == schema.partition.name else schema.sort
+            assert key is not None
+            number = "int" if info.integral else "Decimal"
+            annotation = {"S": "str", "N": number, "B": "bytes"}[key.type]
+        elif name == schema.ttl_attribute:
+            annotation, options = "datetime | None", [*options, "ttl=True"]
+        else:
+            annotation = info.annotation(prof.sampled)
+        if py != name:
+            options.append(f"name={name!r}")
+        if name not in keys and ("None" in annotation or annotation == "Any"):
+            options.insert(0, "None")
+        share = info.seen / prof.sampled if prof.sampled else 1.0
+        plans.append(_FieldPlan(py, annotation, options, share))
+    return plans
+
+
+def _projections(schema: TableSchema) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for index in schema.indexes:
+        if index.projection == "KEYS_ONLY":
+            out[index.name] = "KEYS_ONLY"
+        elif index.projection == "INCLUDE":
+            out[index.name] = list(index.non_key_attributes)
+    return out
+
+
+def model_source(prof: Profile, *, name: str | None = None, imports: bool = True) -> str:
+    """Readable Python source for a model of the profiled table (paste it into your code)."""
+    class_name = name or _class_name(prof.schema.name)
+    keywords = [f"table={prof.schema.name!r}"]
+    projections = _projections(prof.schema)
+    if projections:
+        keywords.append(f"projections={projections!r}")
+    lines = []
+    if imports:
+        lines += ["from datetime import datetime", "from decimal import Decimal",
+                  "from typing import Any", "", "import dynamorm_lab as dl", "", ""]
+    lines.append(f"class {class_name}(dl.Model, {', '.join(keywords)}):")
+    today = _dt.date.today().isoformat()
+    lines.append(f'    """Introspected from {prof.schema.name}: {prof.sampled} item(s) sampled on '
+                 f'{today}."""')
+    lines.append("")
+    for plan in _plan_fields(prof):
+        value = f" = dl.field({', '.join(plan.options)})" if plan.options else ""
+        comment = f"  # in {plan.share:.0%} of sampled items" if plan.share < 1 else ""
+        lines.append(f"    {plan.py_name}: {plan.annotation}{value}{comment}")
+    assumed = sorted(prof.always_present() - set(prof.schema.key_names))
+    copresent = {k: sorted(v) for k, v in sorted(prof.copresent().items())}
+    lines.append("")
+    lines.append("    # What the sample showed; the planner states these as assumptions.")
+    lines.append(f"    __dynamorm_assumed__ = frozenset({assumed!r})")
+    lines.append("    __dynamorm_copresent__ = {"
+                 + ", ".join(f"{k!r}: frozenset({v!r})" for k, v in copresent.items()) + "}")
+    return "\n".join(lines) + "\n"
+
+
+def build_model(prof: Profile, *, name: str | None = None) -> type[Model]:
+    """A working model class for the profiled table (the same as executing model_source)."""
+    import dynamorm_lab as dl
+
+    namespace: dict[str, Any] = {"dl": dl, "Any": Any, "Decimal": Decimal,
+                                 "datetime": _dt.datetime, "__name__": "dynamorm_lab.introspected"}
+    source = model_source(prof, name=name, imports=False)
+    exec(compile(source, f"<introspected {prof.schema.name}>", "exec", dont_inherit=True),
+         namespace)
+    model: type[Model] = namespace[name or _class_name(prof.schema.name)]
+    return model
+
+
+def _prefix(value: Any) -> str:
+    text = value.get("S", "") if isinstance(value, dict) else ""
+    match = re.match(r"^(#?[A-Za-z][A-Za-z0-9_-]*#)", text)
+    return match.group(1) if match else ""
+
+
+def entity_groups(prof: Profile) -> dict[str, list[dict[str, Any]]]:
+    """Items grouped by entity type: an entity-type attribute, else key prefixes."""
+    items = prof.items
+    for candidate in _ENTITY_ATTRIBUTES:
+        values = [item.get(candidate, {}).get("S") for item in items]
+        present = [v for v in values if v]
+        if items and len(present) >= 0.9 * len(items) and 1 < len(set(present)) <= 30:
+            groups: dict[str, list[dict[str, Any]]] = {}
+            for item, value in zip(items, values, strict=True):
+                groups.setdefault(_class_name(value or "Other"), []).append(item)
+            return groups
+    schema = prof.schema
+    groups = {}
+    for item in items:
+        pk = _prefix(item.get(schema.partition.name))
+        sk = _prefix(item.get(schema.sort.name)) if schema.sort else ""
+        if not pk:
+            return {_class_name(schema.name): items}
+        same = not sk or sk == pk or "METADATA" in sk.upper()
+        label = pk if same else pk + sk
+        groups.setdefault(_class_name(label), []).append(item)
+    return groups if len(groups) > 1 else {_class_name(schema.name): items}
+
+
+def entity_models(prof: Profile) -> dict[str, type[Model]]:
+    """One model per entity type of a single-table design."""
+    return {name: build_model(profile_items(prof.schema, group), name=name)
+            for name, group in entity_groups(prof).items()}
+
+
+def entity_source(prof: Profile) -> str:
+    """Source of every entity model, with one set of imports."""
+    parts = [model_source(profile_items(prof.schema, group), name=name, imports=(n == 0))
+             for n, (name, group) in enumerate(entity_groups(prof).items())]
+    return "\n\n".join(parts)
+
+
+def same_fields(a: type[Model], b: type[Model]) -> bool:
+    """True when two models declare the same fields, names, types and roles."""
+    def shape(model: type[Model]) -> Sequence[Any]:
+        return [(f.py_name, f.attr_name, f.node.describe(), tuple(f.roles))
+                for f in model.__dynamorm_fields__.values()]
+    return list(shape(a)) == list(shape(b)) and a.__dynamorm_schema__ == b.__dynamorm_schema__
+
