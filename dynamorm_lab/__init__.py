@@ -37,6 +37,7 @@ from .errors import (
     ItemAlreadyExists,
     ItemNotFound,
     ModelDefinitionError,
+    ParseError,
     ReadOnlyError,
     ScanRefused,
     TableNotFound,
@@ -74,6 +75,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), checked by tests/unit/test_exports
     "Model",
     "ModelDefinitionError",
     "Page",
+    "ParseError",
     "Path",
     "Placeholders",
     "Plan",
@@ -87,6 +89,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), checked by tests/unit/test_exports
     "SAMPLES",
     "ScanRefused",
     "SchemaDiff",
+    "StatementResult",
     "Stats",
     "TableNotFound",
     "TableSchema",
@@ -102,21 +105,26 @@ __all__ = [  # noqa: RUF022 - plain sorted(), checked by tests/unit/test_exports
     "attr",
     "connect",
     "errors",
+    "execute",
     "export_json",
     "field",
     "fields",
     "import_json",
     "import_workbench_model",
     "is_reserved",
+    "load_ipython_extension",
     "load_sample",
+    "parse",
     "path",
     "registry",
     "schema",
 ]
 
-_LAZY = {  # loaded on first use: sample data and importers are not needed to import the ORM
+_LAZY = {  # loaded on first use: not needed to import the ORM
     "SAMPLES": "samples", "export_json": "samples", "import_json": "samples",
     "import_workbench_model": "samples", "load_sample": "samples",
+    "execute": "lang._run", "StatementResult": "lang._run", "parse": "lang._parser",
+    "load_ipython_extension": "magics",
 }
 
 
@@ -125,6 +133,8 @@ def __getattr__(name: str) -> object:
         import importlib
 
         value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        if "._" in getattr(value, "__module__", ""):
+            value.__module__ = __name__
         globals()[name] = value
         return value
     raise AttributeError(f"module 'dynamorm_lab' has no attribute {name!r}")

@@ -328,6 +328,8 @@ def connect(
         raise ValidationError("max_attempts must be >= 1 and timeouts must be positive")
     if target and target.startswith(("http://", "https://")):
         endpoint_url, target = target, "endpoint"
+    elif target == "endpoint" and not endpoint_url:
+        raise ValidationError("connect('endpoint') needs endpoint_url=... (or pass the URL)")
     if target not in (None, "local", "aws", "endpoint"):
         raise ValidationError(f"unknown target {target!r}: use 'local', 'aws' or an endpoint URL")
     if endpoint_url and target is None:

@@ -94,10 +94,15 @@ def _show(key: Mapping[str, Any]) -> str:
     return "(" + ", ".join(f"{name}={decode_value(av)!r}" for name, av in key.items()) + ")"
 
 
+def _stored_values(model: type[Model], item: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored fields of `item` decoded (fields that are not stored keep their value)."""
+    fresh = model.from_item(item).__dict__
+    return {f.py_name: fresh[f.py_name] for f in model.__dynamorm_attrs__.values()}
+
+
 def _apply(obj: Any, request: WriteRequest, attributes: Mapping[str, Any] | None) -> None:
     if attributes is not None:
-        fresh = request.model.from_item(attributes)
-        obj.__dict__.update(fresh.__dict__)
+        obj.__dict__.update(_stored_values(request.model, attributes))
     else:
         obj.__dict__.update(request.apply)
 
@@ -165,5 +170,5 @@ def refresh(conn: Connection, obj: Model) -> Model:
     if item is None:
         raise ItemNotFound(f"{model.__name__} with key {_show(wire)} no longer exists",
                            table=model.__table__, key=wire)
-    obj.__dict__.update(model.from_item(item).__dict__)
+    obj.__dict__.update(_stored_values(model, item))
     return obj

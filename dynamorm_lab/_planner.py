@@ -646,3 +646,23 @@ def build_request(request: PlanRequest,
     if chosen.operation == "Query" and request.descending:
         params["ScanIndexForward"] = False
     return ph.into(params), hidden
+
+
+def full_key(table: TableSchema,
+             conditions: Sequence[Condition]) -> tuple[dict[str, Any] | None, list[Condition]]:
+    """The wire primary key bound by equalities among the conditions, and the other conditions.
+
+    Returns (None, all conditions) when the conditions do not give every key attribute
+    exactly one value with ``=``.
+    """
+    conjuncts = _flatten(conditions)
+    key: dict[str, Any] = {}
+    used: set[int] = set()
+    for name in table.key_names:
+        terms = [(i, t) for i, c in enumerate(conjuncts)
+                 if (t := _term(c)) is not None and t.attr == name]
+        if len(terms) != 1 or terms[0][1].op != "=":
+            return None, conjuncts
+        key[name] = terms[0][1].values[0].av
+        used.add(terms[0][0])
+    return key, [c for i, c in enumerate(conjuncts) if i not in used]

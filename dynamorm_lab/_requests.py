@@ -19,12 +19,14 @@ from ._expr import (
     Placeholders,
     UpdateAction,
     Value,
+    attr,
     compile_condition,
     compile_projection,
     compile_update,
 )
 from ._fields import Field, now_utc
 from ._model import Model
+from ._schema import TableSchema
 from .errors import CodecError, ExpressionError, ValidationError
 
 __all__ = [
@@ -36,6 +38,9 @@ __all__ = [
     "build_update",
     "key_from",
     "key_of",
+    "table_delete",
+    "table_put",
+    "table_update",
     "wire_key",
 ]
 
@@ -358,3 +363,51 @@ def build_get(model: type[Model], key: dict[str, AttributeValue], *, consistent:
         ph.into(params)
     return params
 
+
+# --- table-level writes (PartiQL statements name tables, not models) ----------------------
+
+def _table_finish(params: dict[str, Any], parts: Sequence[Condition | None]) -> dict[str, Any]:
+    ph = Placeholders()
+    condition = _and(*parts)
+    if condition is not None:
+        params["ConditionExpression"] = compile_condition(condition, ph)
+        params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return ph.into(params)
+
+
+def table_put(table: TableSchema, item: dict[str, AttributeValue], *,
+              condition: Condition | None = None, new_only: bool = True) -> dict[str, Any]:
+    """PutItem parameters for a wire item (guarded so it only creates, as PartiQL INSERT)."""
+    missing = [k for k in table.key_names if k not in item]
+    if missing:
+        raise ValidationError(f"the item lacks key attribute(s) {', '.join(missing)} of "
+                              f"{table.name}", table=table.name)
+    check_item_size(item, table.name)
+    guard = attr(table.partition.name).not_exists() if new_only else None
+    return _table_finish({"TableName": table.name, "Item": item}, [guard, condition])
+
+
+def table_update(table: TableSchema, key: dict[str, AttributeValue],
+                 actions: Sequence[UpdateAction], *, condition: Condition | None = None,
+                 must_exist: bool = True) -> dict[str, Any]:
+    """UpdateItem parameters for a key (the item must exist, as PartiQL UPDATE)."""
+    for action in actions:
+        if action.path.name in table.key_names:
+            raise ExpressionError(f"{action.path} is part of the primary key and cannot be "
+                                  "updated")
+    ph = Placeholders()
+    params: dict[str, Any] = {"TableName": table.name, "Key": key,
+                              "UpdateExpression": compile_update(list(actions), ph),
+                              "ReturnValues": "ALL_NEW"}
+    exists = attr(table.partition.name).exists() if must_exist else None
+    condition = _and(exists, condition)
+    if condition is not None:
+        params["ConditionExpression"] = compile_condition(condition, ph)
+        params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return ph.into(params)
+
+
+def table_delete(table: TableSchema, key: dict[str, AttributeValue], *,
+                 condition: Condition | None = None) -> dict[str, Any]:
+    """DeleteItem parameters for a key."""
+    return _table_finish({"TableName": table.name, "Key": key}, [condition])

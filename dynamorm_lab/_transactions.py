@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ._codec import decode_item
 from ._expr import Condition, Placeholders, UpdateAction, compile_condition
 from ._model import Model
 from ._requests import (
@@ -41,15 +42,19 @@ class CancelledAction:
 
     index: int
     action: str
-    model: type[Model]
+    model: type[Model] | None
     key: dict[str, Any]
     code: str
     message: str
     item: Any
     source: Any
 
+    @property
+    def target(self) -> str:
+        return self.model.__name__ if self.model is not None else "item"
+
     def __repr__(self) -> str:
-        return f"<{self.action} {self.model.__name__} {self.key}: {self.code}>"
+        return f"<{self.action} {self.target} {self.key}: {self.code}>"
 
 
 @dataclass
@@ -57,9 +62,10 @@ class _Action:
     kind: str
     entry: dict[str, Any]
     request: WriteRequest | None
-    model: type[Model]
+    model: type[Model] | None
     key: dict[str, Any]
     source: Any
+    table: str
 
 
 def _strip(params: dict[str, Any]) -> dict[str, Any]:
@@ -91,18 +97,28 @@ class Transaction:
         return f"<Transaction {len(self)} action(s), {state}, token={self.token}>"
 
     def _add(self, kind: str, entry: dict[str, Any], request: WriteRequest | None, *,
-             model: type[Model], key: dict[str, Any], source: Any) -> Transaction:
+             model: type[Model] | None, key: dict[str, Any], source: Any) -> Transaction:
         if self.committed:
             raise ValidationError("this transaction was already committed")
         if len(self._actions) >= MAX_ACTIONS:
             raise ValidationError(f"a transaction holds at most {MAX_ACTIONS} actions")
+        table = str(entry["TableName"])
         for action in self._actions:
-            if action.model.__table__ == model.__table__ and action.key == key:
+            if action.table == table and action.key == key:
                 raise ValidationError(
-                    f"{model.__name__} {key} is already in this transaction; DynamoDB "
-                    "allows one action per item", table=model.__table__, key=key)
-        self._actions.append(_Action(kind, {kind: entry}, request, model, key, source))
+                    f"the item {key} of {table} is already in this transaction; DynamoDB "
+                    "allows one action per item", table=table, key=key)
+        self._actions.append(_Action(kind, {kind: entry}, request, model, key, source, table))
         return self
+
+    def add_request(self, kind: str, params: dict[str, Any]) -> Transaction:
+        """Add a table-level request (Put, Update, Delete or ConditionCheck parameters, as
+        built for PartiQL statements); the item is identified by its Key or Item."""
+        if kind not in ("Put", "Update", "Delete", "ConditionCheck"):
+            raise ValidationError(f"unknown transaction action {kind!r}")
+        entry = {k: v for k, v in params.items() if k != "ReturnValues"}
+        key = entry.get("Key") or entry.get("Item") or {}
+        return self._add(kind, entry, None, model=None, key=key, source=None)
 
     def create(self, obj: Model, *, condition: Condition | None = None) -> Transaction:
         """Put `obj` only if no item has its key."""
@@ -188,12 +204,14 @@ class Transaction:
         for index, (action, reason) in enumerate(zip(self._actions, exc.reasons, strict=False)):
             code = str(reason.get("Code", "None"))
             item = reason.get("Item")
-            decoded = action.model.from_item(item) if item else None
+            decoded = None
+            if item:
+                decoded = action.model.from_item(item) if action.model else decode_item(item)
             cancelled.append(CancelledAction(index, action.kind, action.model, action.key, code,
                                              str(reason.get("Message", "")), decoded,
                                              action.source))
         failing = [c for c in cancelled if c.code not in ("None", "")]
-        summary = "; ".join(f"#{c.index} {c.action} {c.model.__name__}: {c.code}"
+        summary = "; ".join(f"#{c.index} {c.action} {c.target}: {c.code}"
                             for c in failing) or "no reason given"
         error = TransactionCancelled(
             f"transaction cancelled, nothing was written: {summary}", reasons=exc.reasons,

@@ -10,6 +10,7 @@ Errors never carry credentials: requests are stored without headers or signature
     ├── ModelDefinitionError     a model class is declared wrongly (raised at class creation)
     ├── CodecError               a value cannot be converted to or from DynamoDB (names the path)
     ├── ExpressionError          a condition, update or projection cannot be built
+    ├── ParseError               a %%dynamo statement cannot be read (line, column, caret)
     ├── ValidationError          a request breaks a DynamoDB rule (client-side or server)
     ├── ReadOnlyError            a write was attempted on a read-only connection (nothing sent)
     ├── ConnectionFailed         the endpoint is unreachable or the embedded server won't start
@@ -41,6 +42,7 @@ __all__ = [
     "ItemAlreadyExists",
     "ItemNotFound",
     "ModelDefinitionError",
+    "ParseError",
     "ReadOnlyError",
     "ScanRefused",
     "TableNotFound",
@@ -104,6 +106,24 @@ class CodecError(DynamormError, ValueError):
 
 class ExpressionError(DynamormError, ValueError):
     """A condition, update or projection expression cannot be built as written."""
+
+
+class ParseError(DynamormError, ValueError):
+    """Statement text cannot be read; says where (1-based line and column) and what was expected.
+
+    ``str(error)`` is the description, then the offending line with a caret under the column.
+    """
+
+    def __init__(self, description: str, *, text: str, line: int, col: int,
+                 expected: tuple[str, ...] = ()) -> None:
+        lines = text.splitlines() or [""]
+        source = lines[line - 1] if 0 < line <= len(lines) else ""
+        self.highlight = f"  {source}\n  {' ' * max(col - 1, 0)}^"
+        super().__init__(f"{description} (line {line}, column {col})\n{self.highlight}")
+        self.description = description
+        self.line = line
+        self.col = col
+        self.expected = expected
 
 
 class ValidationError(DynamormError, ValueError):

@@ -38,6 +38,7 @@ def _stop_shared_server() -> Iterator[None]:
     if shared is not None:
         shared.stop()
         server_module._shared = None
+        assert not shared.running
 
 
 @pytest.fixture
@@ -274,6 +275,7 @@ def test_connect_without_aws_configuration_uses_local_and_says_so_once(
     first = dl.connect()
     notices = [r for r in caplog.records if r.name == "dynamorm_lab"]
     assert first.target == "local"
+    assert first.is_local
     assert first.endpoint_url is not None
     assert first.endpoint_url.startswith("http://127.0.0.1:")
     assert len(notices) == 1

@@ -1,0 +1,432 @@
+"""Run ``%%dynamo`` statements through the ORM: the planner chooses, the executor reads.
+
+A SELECT becomes a `Query` of the table (so it gets the planner's index choice, where
+DynamoDB's own PartiQL would scan), writes go through the same request builders as the
+Python API, and every result says what it cost. An UPDATE or DELETE whose WHERE is not a full
+primary key becomes a planned read plus conditional per-item writes, only with ``yes=True``
+(``dry_run=True`` shows the items and writes nothing).
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .. import _expr as x
+from .._codec import decode_item, encode_item
+from .._planner import Plan, full_key
+from .._query import Query
+from .._requests import table_delete, table_put, table_update
+from .._results import Result
+from .._schema import TableSchema
+from .._session import resolve
+from ..errors import ConditionFailed, ItemAlreadyExists, ItemNotFound, ValidationError
+from ..frames import frame_from_items
+from . import _ast as a
+from ._compile import Bindings, condition, path, update_actions, value
+from ._parser import parse
+
+if TYPE_CHECKING:
+    from .._connection import Connection
+
+__all__ = ["StatementResult", "execute"]
+
+
+@dataclass
+class StatementResult:
+    """The outcome of one statement: rows, a plan, or a write, and a one-line summary."""
+
+    statement: a.Statement
+    kind: str  # rows, plan, write, tables, describe, dry_run, transaction
+    summary: str
+    result: Result | None = None
+    plan: Plan | None = None
+    frame: Any = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def stats(self) -> Any:
+        return self.result.stats if self.result is not None else None
+
+    def to_pandas(self) -> Any:
+        if self.result is not None:
+            return self.result.to_pandas()
+        if self.plan is not None and self.frame is None:
+            return self.plan.to_pandas()
+        if self.frame is not None:
+            return self.frame
+        import pandas as pd
+
+        return pd.DataFrame()
+
+    def to_items(self) -> list[dict[str, Any]]:
+        return self.result.to_items() if self.result is not None else []
+
+    def __len__(self) -> int:
+        return len(self.result) if self.result is not None else 0
+
+    def __repr__(self) -> str:
+        return f"<StatementResult {self.kind}: {self.summary}>"
+
+    def _repr_html_(self, limit: int = 50) -> str:
+        notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes)
+        head = f"<p><code>{html.escape(self.summary)}</code></p>{notes}"
+        if self.kind == "plan" and self.plan is not None:
+            return head + self.plan._repr_html_()
+        frame = self.to_pandas()
+        if frame is None or (frame.empty and self.kind not in ("rows", "dry_run")):
+            return head
+        shown = frame.head(limit).to_html(index=False, escape=True, na_rep="")
+        more = f"<p>showing {limit} of {len(frame):,} rows</p>" if len(frame) > limit else ""
+        return head + shown + more
+
+
+@dataclass
+class _Options:
+    bindings: Bindings
+    allow_scan: bool = False
+    yes: bool = False
+    dry_run: bool = False
+    sample: int = 200
+
+
+class _Runner:
+    def __init__(self, conn: Connection, options: _Options) -> None:
+        self.conn = conn
+        self.options = options
+        self._models: dict[str, Any] = {}
+        self._transaction: Any = None
+        self._pending: list[a.Statement] = []
+
+    # --- tables ---
+    def schema(self, ref: a.TableRef) -> TableSchema:
+        if not self.conn.table_exists(ref.table):
+            close = difflib.get_close_matches(ref.table, self.conn.tables(), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValidationError(f"no table {ref.table!r} (line {ref.line}, column "
+                                  f"{ref.col}){hint}", table=ref.table)
+        schema = self.conn.describe(ref.table)
+        if ref.index is not None:
+            schema.index(ref.index)
+        return schema
+
+    def source(self, ref: a.TableRef) -> Any:
+        """The table as an introspected model: the planner learns which attributes every
+        item has (sparse indexes) from a small sample."""
+        if ref.table not in self._models:
+            self.schema(ref)
+            self._models[ref.table] = self.conn.model(ref.table, sample=self.options.sample)
+        return self._models[ref.table]
+
+    def notes_for(self, ref: a.TableRef, names: set[str]) -> list[str]:
+        model = self.source(ref)
+        known = set(model.__dynamorm_attrs__)
+        notes = []
+        for name in sorted(names - known):
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+            if close:
+                notes.append(f"note: attribute {name!r} was not seen in a sample of "
+                             f"{self.options.sample} items of {ref.table}; did you mean "
+                             f"{close[0]!r}?")
+        return notes
+
+    # --- statements ---
+    def run(self, statement: a.Statement) -> StatementResult | None:
+        if self._transaction is not None and not isinstance(statement, a.Commit | a.Rollback):
+            return self.in_transaction(statement)
+        handler = _HANDLERS.get(type(statement))
+        if handler is None:
+            raise ValidationError(f"{type(statement).__name__} cannot run here")
+        result: StatementResult | None = handler(self, statement)
+        return result
+
+    def query(self, st: a.Select) -> Query:
+        where = () if st.where is None else (condition(st.where, self.options.bindings),)
+        query = Query(self.source(st.source), *where).as_dicts().using(self.conn)
+        if st.source.index is not None:
+            query = query.index(st.source.index)
+        if st.projection is not None:
+            query = query.select(*(path(p) for p in st.projection))
+        if st.order_by is not None:
+            query = query.descending(st.descending)
+        if st.limit is not None:
+            query = query.limit(st.limit)
+        return query.allow_scan(self.options.allow_scan)
+
+    def select(self, st: a.Select) -> StatementResult:
+        query = self.query(st)
+        if st.order_by is not None:
+            self.check_order(st, query.explain())
+        result = query.all()
+        names = {p.elements[0] for p in st.projection or ()}
+        names |= _names(st.where)
+        return StatementResult(st, "rows", _summary(result), result=result, plan=result.plan,
+                               notes=self.notes_for(st.source, {str(n) for n in names}))
+
+    def check_order(self, st: a.Select, plan: Plan) -> None:
+        schema = self.schema(st.source)
+        sort = (schema.index(plan.index).sort if plan.index else schema.sort)
+        assert st.order_by is not None
+        wanted = ".".join(str(e) for e in st.order_by.elements)
+        if plan.operation != "Query" or sort is None or sort.name != wanted:
+            raise ValidationError(f"ORDER BY {wanted}: DynamoDB orders only by the sort key of "
+                                  f"the table or index a Query reads ({plan.sentence})")
+
+    def insert(self, st: a.Insert) -> StatementResult:
+        schema = self.schema(st.source)
+        item = value(st.item, self.options.bindings)
+        if not isinstance(item, dict):
+            raise ValidationError("INSERT ... VALUE takes a map such as {'id': 1}")
+        params = table_put(schema, encode_item(item))
+        try:
+            self.conn.call("PutItem", params)
+        except ConditionFailed as exc:
+            raise ItemAlreadyExists(f"INSERT into {schema.name}: an item with this key already "
+                                    "exists; nothing was written", table=schema.name,
+                                    key=exc.key, request=exc.request) from None
+        return StatementResult(st, "write", f"PutItem on {schema.name}: 1 item inserted")
+
+    def _target(self, st: a.Update | a.Delete) -> tuple[TableSchema, dict[str, Any] | None,
+                                                        x.Condition | None]:
+        schema = self.schema(st.source)
+        if st.where is None:
+            raise ValidationError(f"{type(st).__name__.upper()} needs a WHERE clause")
+        where = condition(st.where, self.options.bindings)
+        key, rest = full_key(schema, [where])
+        remaining = None if not rest else (rest[0] if len(rest) == 1 else x.And(tuple(rest)))
+        return schema, key, remaining if key is not None else where
+
+    def update(self, st: a.Update) -> StatementResult:
+        schema, key, rest = self._target(st)
+        actions = update_actions(st.actions, self.options.bindings)
+        if key is not None:
+            try:
+                response = self.conn.call("UpdateItem", table_update(
+                    schema, key, actions, condition=rest))
+            except ConditionFailed as exc:
+                if exc.old_item is None:
+                    raise ItemNotFound(f"UPDATE {schema.name}: no item has this key; nothing "
+                                       "was written", table=schema.name, key=key) from None
+                raise
+            return StatementResult(st, "write", f"UpdateItem on {schema.name}: 1 item updated",
+                                   frame=_frame([response.get("Attributes", {})]))
+        return self.many(st, schema, rest, lambda k, c: ("UpdateItem", table_update(
+            schema, k, actions, condition=c)))
+
+    def delete(self, st: a.Delete) -> StatementResult:
+        schema, key, rest = self._target(st)
+        if key is not None:
+            self.conn.call("DeleteItem", table_delete(schema, key, condition=rest))
+            return StatementResult(st, "write", f"DeleteItem on {schema.name}: 1 item deleted "
+                                   "(if it existed and matched)")
+        return self.many(st, schema, rest, lambda k, c: ("DeleteItem", table_delete(
+            schema, k, condition=c)))
+
+    def many(self, st: a.Update | a.Delete, schema: TableSchema, where: x.Condition | None,
+             build: Any) -> StatementResult:
+        """A write whose WHERE is not a full key: planned read, then one write per item."""
+        query = Query(self.source(st.source), *(() if where is None else (where,))).as_items()
+        found = query.using(self.conn).allow_scan(self.options.allow_scan).all()
+        verb = type(st).__name__.upper()
+        if self.options.dry_run:
+            return StatementResult(st, "dry_run", f"dry run: {verb} would touch {len(found)} "
+                                   f"item(s) of {schema.name}; nothing was written",
+                                   result=found, plan=found.plan)
+        if not self.options.yes:
+            raise ValidationError(
+                f"{verb} with a WHERE that is not a full primary key touches {len(found)} "
+                f"item(s) of {schema.name} ({found.plan.sentence}). Run it again with --yes to "
+                "write them one by one (each write re-checks the WHERE), or --dry-run to see "
+                "them", table=schema.name)
+        done = skipped = 0
+        started = time.perf_counter()
+        for item in found.raw:
+            key = {k: item[k] for k in schema.key_names}
+            operation, params = build(key, where)
+            try:
+                self.conn.call(operation, params)
+                done += 1
+            except ConditionFailed:
+                skipped += 1
+        elapsed = (time.perf_counter() - started) * 1000
+        return StatementResult(st, "write", f"{verb} on {schema.name}: {done} item(s) written, "
+                               f"{skipped} skipped (changed meanwhile); read with "
+                               f"{found.plan.chosen.describe()}; {elapsed:.0f} ms",
+                               plan=found.plan)
+
+    def explain(self, st: a.Explain) -> StatementResult:
+        inner = st.statement
+        if isinstance(inner, a.Select):
+            plan = self.query(inner).explain(stats=True)
+            return StatementResult(st, "plan", plan.sentence, plan=plan)
+        if isinstance(inner, a.Update | a.Delete):
+            schema, key, rest = self._target(inner)
+            verb = "UpdateItem" if isinstance(inner, a.Update) else "DeleteItem"
+            if key is not None:
+                shown = " AND ".join(f"{k} = {x.literal(v)}" for k, v in _plain(key).items())
+                extra = f"; condition {x.describe(rest)}" if rest is not None else ""
+                return StatementResult(st, "plan", f"{verb} on {schema.name}: the full key is "
+                                       f"given ({shown}){extra}")
+            query = Query(self.source(inner.source), *(() if rest is None else (rest,)))
+            plan = query.explain(stats=True)
+            return StatementResult(st, "plan", f"{verb} per item after a read: "
+                                   f"{plan.sentence}", plan=plan)
+        if isinstance(inner, a.Insert):
+            schema = self.schema(inner.source)
+            return StatementResult(st, "plan", f"PutItem on {schema.name}, only if no item has "
+                                   "the same key")
+        raise ValidationError("EXPLAIN takes SELECT, INSERT, UPDATE or DELETE")
+
+    def show_tables(self, st: a.ShowTables) -> StatementResult:
+        import pandas as pd
+
+        rows = []
+        for name in self.conn.tables():
+            schema = self.conn.describe(name)
+            rows.append({"table": name, "partition_key": str(schema.partition),
+                         "sort_key": str(schema.sort or ""),
+                         "indexes": ", ".join(i.name for i in schema.indexes),
+                         "items": schema.extra.get("ItemCount")})
+        return StatementResult(st, "tables", f"{len(rows)} table(s)",
+                               frame=pd.DataFrame(rows, columns=[
+                                   "table", "partition_key", "sort_key", "indexes", "items"]))
+
+    def describe(self, st: a.Describe) -> StatementResult:
+        schema = self.schema(st.source)
+        return StatementResult(st, "describe", describe_summary(schema),
+                               frame=describe_frame(schema))
+
+    # --- transactions ---
+    def begin(self, st: a.Begin) -> None:
+        self._transaction = self.conn.transaction()
+
+    def in_transaction(self, st: a.Statement) -> None:
+        tx = self._transaction
+        if isinstance(st, a.Insert):
+            schema = self.schema(st.source)
+            item = value(st.item, self.options.bindings)
+            tx.add_request("Put", table_put(schema, encode_item(item)))
+        elif isinstance(st, a.Update | a.Delete):
+            schema, key, rest = self._target(st)
+            if key is None:
+                raise ValidationError("inside a transaction, UPDATE and DELETE need the full "
+                                      "primary key in WHERE")
+            if isinstance(st, a.Update):
+                actions = update_actions(st.actions, self.options.bindings)
+                tx.add_request("Update", table_update(schema, key, actions, condition=rest))
+            else:
+                tx.add_request("Delete", table_delete(schema, key, condition=rest))
+        else:
+            raise ValidationError(f"{type(st).__name__.upper()} cannot run inside a transaction"
+                                  " (only INSERT, UPDATE and DELETE)")
+        self._pending.append(st)
+
+    def commit(self, st: a.Commit) -> StatementResult:
+        if self._transaction is None:
+            raise ValidationError("COMMIT without BEGIN")
+        tx, count = self._transaction, len(self._pending)
+        self._transaction, self._pending = None, []
+        tx.commit()
+        return StatementResult(st, "transaction", f"TransactWriteItems: {count} statement(s) "
+                               "committed together")
+
+    def rollback(self, st: a.Rollback) -> StatementResult:
+        count = len(self._pending)
+        self._transaction, self._pending = None, []
+        return StatementResult(st, "transaction", f"rolled back: {count} statement(s) not sent")
+
+
+_HANDLERS: dict[type, Any] = {
+    a.Select: _Runner.select, a.Insert: _Runner.insert, a.Update: _Runner.update,
+    a.Delete: _Runner.delete, a.Explain: _Runner.explain, a.ShowTables: _Runner.show_tables,
+    a.Describe: _Runner.describe, a.Begin: _Runner.begin, a.Commit: _Runner.commit,
+    a.Rollback: _Runner.rollback,
+}
+
+
+def _names(node: a.Node | None) -> set[str]:
+    """Top-level attribute names a WHERE clause mentions."""
+    if node is None:
+        return set()
+    if isinstance(node, a.PathExpr):
+        return {str(node.elements[0])}
+    out: set[str] = set()
+    for name in ("left", "right", "subject", "low", "high", "part"):
+        child = getattr(node, name, None)
+        if isinstance(child, a.Node):
+            out |= _names(child)
+    for name in ("parts", "options", "args"):
+        for child in getattr(node, name, ()) or ():
+            if isinstance(child, a.Node):
+                out |= _names(child)
+    return out
+
+
+def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
+    return decode_item(dict(item))
+
+
+def _frame(items: Sequence[Mapping[str, Any]]) -> Any:
+    return frame_from_items(items)
+
+
+def _summary(result: Result) -> str:
+    return result.stats.summary()
+
+
+def describe_summary(schema: TableSchema) -> str:
+    """One line: keys, item count, size, TTL, billing."""
+    extra = schema.extra
+    billing = extra.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
+    stream = extra.get("StreamSpecification", {})
+    stream_text = stream.get("StreamViewType", "on") if stream.get("StreamEnabled") else "off"
+    keys = " + ".join(str(k) for k in (schema.partition, schema.sort) if k)
+    return (f"{schema.name}: key {keys}; {extra.get('ItemCount', '?')} items, "
+            f"{extra.get('TableSizeBytes', '?')} bytes; TTL {schema.ttl_attribute or 'off'}; "
+            f"billing {billing}; stream {stream_text}")
+
+
+def describe_frame(schema: TableSchema) -> Any:
+    """One row for the table's key and one per index."""
+    import pandas as pd
+
+    rows = [{"kind": "table", "name": schema.name, "partition_key": str(schema.partition),
+             "sort_key": str(schema.sort or ""), "projection": "ALL"}]
+    for index in schema.indexes:
+        projection = index.projection + (
+            f" ({', '.join(index.non_key_attributes)})" if index.non_key_attributes else "")
+        rows.append({"kind": index.kind, "name": index.name,
+                     "partition_key": str(index.partition), "sort_key": str(index.sort or ""),
+                     "projection": projection})
+    return pd.DataFrame(rows, columns=["kind", "name", "partition_key", "sort_key",
+                                       "projection"])
+
+
+def execute(text: str, connection: Connection | None = None, *, params: Sequence[Any] = (),
+            variables: Mapping[str, Any] | None = None, allow_scan: bool = False,
+            yes: bool = False, dry_run: bool = False) -> list[StatementResult]:
+    """Parse and run `text`: DynamoDB PartiQL statements (plus EXPLAIN, LIMIT, SHOW TABLES,
+    DESCRIBE, ``:variables`` and BEGIN/COMMIT transactions), separated by ``;``.
+
+    Args:
+        params: values for ``?`` placeholders, in order.
+        variables: values for ``:name`` placeholders (a notebook passes its namespace).
+        allow_scan: let a SELECT that can only Scan run on a table over the scan guard.
+        yes: let UPDATE/DELETE whose WHERE is not a full key write every matching item.
+        dry_run: show what such an UPDATE/DELETE would touch, writing nothing.
+    """
+    statements = parse(text)
+    options = _Options(Bindings(tuple(params), dict(variables or {})), allow_scan, yes, dry_run)
+    runner = _Runner(resolve(connection), options)
+    results = []
+    for statement in statements:
+        outcome = runner.run(statement)
+        if outcome is not None:
+            results.append(outcome)
+    if runner._transaction is not None:
+        raise ValidationError("BEGIN without COMMIT: the transaction was not sent (add COMMIT;)")
+    return results

@@ -1,0 +1,202 @@
+"""``%dynamo`` / ``%%dynamo`` (and ``%ddb`` / ``%%ddb``): a face over the public API only.
+
+Every cell runs `dynamorm_lab.execute`, so it gets the planner, the scan guard and the
+library's typed errors. Errors of the library are shown as one short line (IPython's
+UsageError hides the traceback; ``%config DynamoMagic.short_errors = False`` shows it).
+"""
+
+from __future__ import annotations
+
+import shlex
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.display import display
+from traitlets import Bool, Int
+from traitlets.config import Configurable
+
+import dynamorm_lab as dl
+
+from ._args import SUBCOMMANDS, ArgsError, parse_cell_args, parse_connect
+
+__all__ = ["DynamoMagic"]
+
+
+@magics_class
+class DynamoMagic(Magics, Configurable):  # type: ignore[misc]
+    """Run DynamoDB PartiQL (plus EXPLAIN, LIMIT, :variables, transactions) in cells."""
+
+    displaylimit = Int(50, config=True, help="Rows shown for a result (all rows are kept).")
+    autopandas = Bool(False, config=True, help="Return pandas DataFrames instead of results.")
+    progress = Bool(True, config=True, help="Show progress bars for long reads and loads.")
+    allow_scan = Bool(False, config=True, help="Let queries that need a full Scan run on tables "
+                      "over the scan guard without --allow-scan.")
+    read_only = Bool(False, config=True, help="Make new connections read-only by default.")
+    short_errors = Bool(True, config=True, help="Show library errors as one line, not a "
+                        "traceback (%tb shows it).")
+
+    def __init__(self, shell: Any, **kwargs: Any) -> None:
+        Configurable.__init__(self, config=shell.config)
+        Magics.__init__(self, shell=shell, **kwargs)
+        self.connections: dict[str, dl.Connection] = {}
+        self.current: str | None = None
+        self._load_pyproject()
+
+    def _load_pyproject(self) -> None:
+        """Defaults from ``[tool.dynamorm_lab]`` in the working folder's pyproject.toml."""
+        candidate = Path.cwd() / "pyproject.toml"
+        if not candidate.is_file():
+            return
+        try:
+            settings = tomllib.loads(candidate.read_text()).get("tool", {}).get(
+                "dynamorm_lab", {})
+        except (OSError, tomllib.TOMLDecodeError):
+            return
+        for name, value in settings.items():
+            if self.has_trait(name):
+                setattr(self, name, value)
+
+    # --- connections ---
+    def connection(self, alias: str | None = None) -> dl.Connection:
+        if alias is not None:
+            if alias not in self.connections:
+                known = ", ".join(self.connections) or "none yet"
+                raise UsageError(f"no connection called {alias!r} (known: {known})")
+            return self.connections[alias]
+        if self.current is None:
+            self._connect(parse_connect([]))
+        assert self.current is not None
+        return self.connections[self.current]
+
+    def _connect(self, options: Any) -> dl.Connection:
+        target = options.target
+        if target in self.connections and not (options.profile or options.region):
+            self.current = target
+            return self.connections[target]
+        conn = dl.connect(target, profile=options.profile, region=options.region,
+                          endpoint_url=options.endpoint,
+                          read_only=options.read_only or self.read_only)
+        alias = options.alias or conn.target if options.alias or conn.target != "endpoint" \
+            else conn.endpoint_url or "endpoint"
+        self.connections[alias] = conn
+        self.current = alias
+        return conn
+
+    def connections_frame(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame([
+            {"alias": alias, "current": alias == self.current, "target": c.target,
+             "endpoint": c.endpoint_url or "", "region": c.region, "profile": c.profile or "",
+             "read_only": c.read_only}
+            for alias, c in self.connections.items()],
+            columns=["alias", "current", "target", "endpoint", "region", "profile",
+                     "read_only"])
+
+    # --- the magic ---
+    @line_cell_magic  # type: ignore[misc]
+    def dynamo(self, line: str, cell: str | None = None) -> Any:
+        """``%dynamo SUBCOMMAND ...``, ``%dynamo STATEMENT`` or ``%%dynamo [options]``."""
+        try:
+            return self._dispatch(line, cell)
+        except ArgsError as exc:
+            raise UsageError(str(exc)) from None
+        except dl.DynamormError as exc:
+            if self.short_errors:
+                raise UsageError(f"{type(exc).__name__}: {exc}") from None
+            raise
+
+    def _dispatch(self, line: str, cell: str | None) -> Any:
+        words = line.split(maxsplit=1)
+        if cell is None and words and words[0].lower() in SUBCOMMANDS:
+            rest = words[1] if len(words) > 1 else ""
+            return self._subcommand(words[0].lower(), rest)
+        args = parse_cell_args(line, self.shell.user_ns)
+        text = cell if cell is not None else args.statement
+        if not text.strip():
+            raise UsageError("nothing to run: write a statement, e.g. "
+                             '%dynamo SELECT * FROM "Movies" WHERE "year" = 1985')
+        results = dl.execute(text, self.connection(args.alias), params=args.params,
+                             variables=self.shell.user_ns,
+                             allow_scan=args.allow_scan or self.allow_scan, yes=args.yes,
+                             dry_run=args.dry_run)
+        if not results:
+            return None
+        for earlier in results[:-1]:
+            display(self._shown(earlier))
+        last = self._shown(results[-1])
+        if args.target:
+            self.shell.user_ns[args.target] = last
+            return None
+        return last
+
+    def _shown(self, result: Any) -> Any:
+        if self.autopandas:
+            return result.to_pandas()
+        return _Display(result, self.displaylimit)
+
+    def _subcommand(self, name: str, rest: str) -> Any:
+        words = shlex.split(rest)
+        if name == "connect":
+            conn = self._connect(parse_connect(words))
+            return conn
+        if name == "connections":
+            return self.connections_frame()
+        if name == "tables":
+            return self._shown(dl.execute("SHOW TABLES", self.connection())[0])
+        if name == "describe":
+            table = self._one(words, "describe TABLE")
+            return self._shown(dl.execute(f'DESCRIBE "{_quoted(table)}"',
+                                          self.connection())[0])
+        if name == "model":
+            table = self._one(words, "model TABLE")
+            print(self.connection().model_source(table))
+            return None
+        if name == "sample":
+            sample = self._one(words, "sample NAME")
+            reports = dl.load_sample(sample, self.connection(), progress=self.progress or None)
+            return {table: report for table, report in reports.items()}
+        return self._widget(name, words)
+
+    def _widget(self, name: str, words: list[str]) -> Any:
+        table = words[0] if words else None
+        try:
+            from dynamorm_lab import widgets
+        except ImportError:
+            raise UsageError(f"%dynamo {name} needs the widgets, which are not available in "
+                             "this version yet; use dynamorm_lab's Python API meanwhile") from None
+        return getattr(widgets, "explore" if name == "explore" else "build")(
+            self.connection(), table=table)
+
+    @staticmethod
+    def _one(words: list[str], usage: str) -> str:
+        if len(words) != 1:
+            raise UsageError(f"usage: %dynamo {usage}")
+        return words[0]
+
+
+def _quoted(name: str) -> str:
+    return name.replace('"', '""')
+
+
+class _Display:
+    """A result shown with the display limit; the full result is `.result`."""
+
+    def __init__(self, result: Any, limit: int) -> None:
+        self.result = result
+        self.limit = limit
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.result, name)
+
+    def __len__(self) -> int:
+        return len(self.result)
+
+    def __repr__(self) -> str:
+        return repr(self.result)
+
+    def _repr_html_(self) -> str:
+        return str(self.result._repr_html_(limit=self.limit))
