@@ -9,10 +9,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from . import errors
 from ._backfill import BackfillReport
 from ._batch import RetryPolicy, WriteFailure, WriteReport
-from ._connection import Connection, connect
+from ._connection import Connection, connect, default_connection
 from ._expr import Condition, Path, Placeholders, UpdateAction, attr, path
 from ._fields import Field, field
 from ._introspect import Profile
@@ -46,6 +48,12 @@ from .errors import (
     ValidationError,
     VersionConflict,
 )
+
+if TYPE_CHECKING:  # the lazily loaded names, for type checkers
+    from .lang._parser import parse
+    from .lang._run import StatementResult, execute
+    from .magics import load_ipython_extension
+    from .samples import SAMPLES, export_json, import_json, import_workbench_model, load_sample
 
 __version__ = "0.1.0"
 
@@ -104,6 +112,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), checked by tests/unit/test_exports
     "WriteReport",
     "attr",
     "connect",
+    "default_connection",
     "errors",
     "execute",
     "export_json",

@@ -109,26 +109,36 @@ def decode_number(text: str) -> int | Decimal:
 
 # --- generic (by runtime type) -------------------------------------------------------------
 
-def _enc_list(value: Iterable[Any]) -> AttributeValue:
+def _encode_list(value: Iterable[Any], item: Encoder) -> AttributeValue:
+    """An L value, each element through `item`; errors name the index."""
     out = []
-    for index, item in enumerate(value):
+    for index, element in enumerate(value):
         try:
-            out.append(encode_value(item))
+            out.append(item(element))
         except CodecError as exc:
             raise exc.at(f"[{index}]") from None
     return {"L": out}
 
 
-def _enc_map(value: dict[Any, Any]) -> AttributeValue:
+def _encode_map(value: dict[Any, Any], item: Encoder) -> AttributeValue:
+    """An M value, each value through `item`; keys must be str; errors name the key."""
     out = {}
-    for key, item in value.items():
+    for key, element in value.items():
         if type(key) is not str:
             raise CodecError(f"map keys must be str, got {type(key).__name__} {key!r}")
         try:
-            out[key] = encode_value(item)
+            out[key] = item(element)
         except CodecError as exc:
             raise exc.at(key) from None
     return {"M": out}
+
+
+def _enc_list(value: Iterable[Any]) -> AttributeValue:
+    return _encode_list(value, encode_value)
+
+
+def _enc_map(value: dict[Any, Any]) -> AttributeValue:
+    return _encode_map(value, encode_value)
 
 
 def _enc_set(value: set[Any] | frozenset[Any]) -> AttributeValue:
@@ -333,28 +343,14 @@ def _base_encoder(node: TypeNode) -> Encoder:
         def enc_list(v: Any) -> AttributeValue:
             if not isinstance(v, list | tuple):
                 raise _type_error("list", v)
-            out = []
-            for index, element in enumerate(v):
-                try:
-                    out.append(item(element))
-                except CodecError as exc:
-                    raise exc.at(f"[{index}]") from None
-            return {"L": out}
+            return _encode_list(v, item)
         return enc_list
     if kind is Kind.DICT:
         value_enc = encoder_for(node.args[0])
         def enc_dict(v: Any) -> AttributeValue:
             if not isinstance(v, dict):
                 raise _type_error("dict", v)
-            out = {}
-            for key, element in v.items():
-                if type(key) is not str:
-                    raise CodecError(f"map keys must be str, got {type(key).__name__} {key!r}")
-                try:
-                    out[key] = value_enc(element)
-                except CodecError as exc:
-                    raise exc.at(key) from None
-            return {"M": out}
+            return _encode_map(v, value_enc)
         return enc_dict
     if kind is Kind.SET:
         return _set_encoder(node.args[0], require_set=True)

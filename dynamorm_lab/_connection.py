@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from ._writes import BatchGetResult, BatchWriter
     from .local import LocalServer
 
-__all__ = ["Connection", "connect"]
+__all__ = ["Connection", "connect", "default_connection"]
 
 log = logging.getLogger("dynamorm_lab")
 _LOCAL_REGION = "us-east-1"
@@ -392,3 +392,10 @@ def _make_client(*, region: str | None, profile: str | None, endpoint_url: str |
         extra = {"aws_access_key_id": key_id, "aws_secret_access_key": secret}
     client = session.client("dynamodb", endpoint_url=endpoint_url, config=config, **extra)
     return client, region
+
+
+def default_connection() -> Connection:
+    """The connection model methods use when given none: the last `connect()` made, or a new
+    `connect()` (AWS if configured, else the embedded local server) when there is none yet."""
+    existing = _session.current()
+    return existing if existing is not None else connect()

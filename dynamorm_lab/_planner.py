@@ -550,7 +550,10 @@ def _index_scan_candidate(facts: _Facts, index: Index) -> Candidate:
                      score=(3, 8, _WHERE[index.kind], index.name), notes=tuple(notes))
 
 
-def _suggest(facts: _Facts) -> str | None:
+def _suggest(facts: _Facts, closest: Candidate | None) -> str | None:
+    if closest is not None:
+        return (f"{closest.where} has the right partition key but cannot serve this as "
+                f"written: {closest.reason}")
     equalities = sorted({t.attr for t in facts.terms.values() if t.op == "="})
     if not equalities:
         return ("no condition matches an attribute with =, so no index can serve this; "
@@ -599,7 +602,8 @@ def plan(request: PlanRequest) -> Plan:
         reasons = "; ".join(f"{c.operation} {c.where}: {c.reason}" for c in candidates)
         raise ValidationError(f"no way to serve this request: {reasons}", table=table.name)
     chosen = usable[0]
-    suggestion = _suggest(facts) if chosen.operation == "Scan" and not request.scan else None
+    suggestion = (_suggest(facts, closest) if chosen.operation == "Scan" and not request.scan
+                  else None)
     kinds = {i.name: i.kind for i in table.indexes}
     params, hidden = build_request(request, chosen)
     return Plan(table.name, chosen, tuple(candidates), params, suggestion, request.projection,

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import _session
+from . import _codegen, _session
 from ._expr import Condition, Path, describe, path
 from ._planner import Plan, PlanRequest, plan
 from ._schema import TableSchema
@@ -210,6 +210,19 @@ class Query:
 
     def _connection(self) -> Any:
         return _session.resolve(self._spec.connection)
+
+    # --- the same query written other ways (the widgets' Code panel) ---
+    def to_partiql(self) -> str:
+        """This query as a ``%%dynamo`` statement."""
+        return _codegen.to_partiql(self)
+
+    def to_python(self, *, connection: str = "db") -> str:
+        """ORM code that runs this query (``connection`` names the connection variable)."""
+        return _codegen.to_python(self, connection=connection)
+
+    def to_boto3(self) -> str:
+        """The DynamoDB request the plan sends, as boto3 client code."""
+        return _codegen.to_boto3(self)
 
     def __repr__(self) -> str:
         spec = self._spec

@@ -10,7 +10,7 @@ from typing import Any
 
 from .errors import ConnectionFailed
 
-__all__ = ["resolve", "set_default"]
+__all__ = ["current", "resolve", "set_default"]
 
 _default: Any = None
 
@@ -19,6 +19,11 @@ def set_default(connection: Any) -> None:
     """Make `connection` the one used when a model method is given none."""
     global _default  # noqa: PLW0603 - one process-wide default, like logging's root logger
     _default = connection
+
+
+def current() -> Any:
+    """The default connection, or None."""
+    return _default
 
 
 def resolve(connection: Any = None) -> Any:

@@ -80,7 +80,7 @@ class StatementResult:
         frame = self.to_pandas()
         if frame is None or (frame.empty and self.kind not in ("rows", "dry_run")):
             return head
-        shown = frame.head(limit).to_html(index=False, escape=True, na_rep="")
+        shown = str(frame.head(limit).to_html(index=False, escape=True, na_rep=""))
         more = f"<p>showing {limit} of {len(frame):,} rows</p>" if len(frame) > limit else ""
         return head + shown + more
 
@@ -137,7 +137,8 @@ class _Runner:
     # --- statements ---
     def run(self, statement: a.Statement) -> StatementResult | None:
         if self._transaction is not None and not isinstance(statement, a.Commit | a.Rollback):
-            return self.in_transaction(statement)
+            self.in_transaction(statement)
+            return None
         handler = _HANDLERS.get(type(statement))
         if handler is None:
             raise ValidationError(f"{type(statement).__name__} cannot run here")

@@ -26,7 +26,7 @@ __all__ = ["DynamoMagic"]
 
 
 @magics_class
-class DynamoMagic(Magics, Configurable):  # type: ignore[misc]
+class DynamoMagic(Magics, Configurable):
     """Run DynamoDB PartiQL (plus EXPLAIN, LIMIT, :variables, transactions) in cells."""
 
     displaylimit = Int(50, config=True, help="Rows shown for a result (all rows are kept).")
@@ -58,6 +58,13 @@ class DynamoMagic(Magics, Configurable):  # type: ignore[misc]
         for name, value in settings.items():
             if self.has_trait(name):
                 setattr(self, name, value)
+
+    def _namespace(self) -> dict[str, Any]:
+        shell = self.shell
+        if shell is None:
+            raise UsageError("the dynamo magic needs an IPython shell")
+        namespace: dict[str, Any] = shell.user_ns
+        return namespace
 
     # --- connections ---
     def connection(self, alias: str | None = None) -> dl.Connection:
@@ -97,7 +104,7 @@ class DynamoMagic(Magics, Configurable):  # type: ignore[misc]
                      "read_only"])
 
     # --- the magic ---
-    @line_cell_magic  # type: ignore[misc]
+    @line_cell_magic
     def dynamo(self, line: str, cell: str | None = None) -> Any:
         """``%dynamo SUBCOMMAND ...``, ``%dynamo STATEMENT`` or ``%%dynamo [options]``."""
         try:
@@ -114,22 +121,22 @@ class DynamoMagic(Magics, Configurable):  # type: ignore[misc]
         if cell is None and words and words[0].lower() in SUBCOMMANDS:
             rest = words[1] if len(words) > 1 else ""
             return self._subcommand(words[0].lower(), rest)
-        args = parse_cell_args(line, self.shell.user_ns)
+        args = parse_cell_args(line, self._namespace())
         text = cell if cell is not None else args.statement
         if not text.strip():
             raise UsageError("nothing to run: write a statement, e.g. "
                              '%dynamo SELECT * FROM "Movies" WHERE "year" = 1985')
         results = dl.execute(text, self.connection(args.alias), params=args.params,
-                             variables=self.shell.user_ns,
+                             variables=self._namespace(),
                              allow_scan=args.allow_scan or self.allow_scan, yes=args.yes,
                              dry_run=args.dry_run)
         if not results:
             return None
         for earlier in results[:-1]:
-            display(self._shown(earlier))
+            display(self._shown(earlier))  # type: ignore[no-untyped-call]
         last = self._shown(results[-1])
         if args.target:
-            self.shell.user_ns[args.target] = last
+            self._namespace()[args.target] = last
             return None
         return last
 

@@ -1,0 +1,11 @@
+"""ipywidgets faces over the public API: a table explorer, a query builder, a write runner.
+
+Standard ipywidgets only (no front-end build), so they render in JupyterLab, Notebook 7 and
+VS Code. Every widget has stable CSS classes (``dynamorm-...``) and escapes every value.
+"""
+
+from ._builder import Builder, build
+from ._explorer import Explorer, explore
+from ._writes import WriteRunner, write_runner
+
+__all__ = ["Builder", "Explorer", "WriteRunner", "build", "explore", "write_runner"]
