@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lab check lint typecheck unit integration bench clean
+DYNALITE := tools/node_modules/.bin/dynalite
+
+.PHONY: test lab check lint typecheck unit integration browser bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +16,19 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
 	touch $@
 
+# dynalite: a second, strict local server (validates requests the way DynamoDB does)
+$(DYNALITE): tools/package.json tools/package-lock.json
+	cd tools && (npm ci --no-audit --no-fund || npm install --no-audit --no-fund)
+	touch $@
+
+# Debian's Chromium for the browser tests (Playwright's own browser download cannot work here)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 ## test: set up everything the tests need, then lint, type-check and run the whole suite
-test: $(STAMP) check
+test: $(STAMP) $(DYNALITE) chromium check
 	$(BIN)/python -m pytest
 
 ## lab: JupyterLab on examples/, opening the quickstart (the embedded server starts in the kernel)
@@ -36,5 +49,9 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/python -m pytest tests/integration
 
+browser: $(STAMP) chromium
+	$(BIN)/python -m pytest tests/browser
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis artifacts *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis artifacts *.egg-info \
+	  tools/node_modules
