@@ -120,9 +120,8 @@ def _pages(conn: Connection, run: _Run) -> Iterator[Page]:
             run.stats.add(response, returned=len(raw))
             progress.update(response.get("ScannedCount", len(raw)))
             state = page_state
-            if cut and raw and operation in ("Query", "Scan") and len(raw) < len(page_items):
-                last = raw[-1]
-                state = {"key": {k: last[k] for k in run.key_names if k in last}, "done": False}
+            if cut and raw and len(raw) < len(page_items):
+                state = _state_after(run, raw[-1])
             run.states[segment] = state
             run.stats.elapsed = time.perf_counter() - run.started
             items = run.take(raw)
@@ -135,6 +134,16 @@ def _pages(conn: Connection, run: _Run) -> Iterator[Page]:
                 if hasattr(source, "close"):
                     source.close()
                 return
+
+
+def _state_after(run: _Run, last: dict[str, Any]) -> dict[str, Any]:
+    """Cursor state that resumes right after `last` (a limit stopped inside a page)."""
+    if run.plan.operation == "BatchGetItem":
+        keys = run.plan.request["Keys"]
+        key = {k: last[k] for k in run.query.schema.key_names}
+        position = keys.index(key) + 1
+        return {"offset": position, "done": position >= len(keys)}
+    return {"key": {k: last[k] for k in run.key_names if k in last}, "done": False}
 
 
 def _key_pages(conn: Connection, run: _Run) -> Iterator[tuple[int, list[Any], dict[str, Any],
@@ -271,9 +280,11 @@ def _frame_maker(model: Any, query: Query) -> Callable[..., Any]:
     from .frames import frame_from_items
 
     projection = query.spec.projection
-    columns = list(dict.fromkeys(p.name for p in projection)) if projection else None
+    columns = list(dict.fromkeys(str(p) for p in projection)) if projection else None
+    nested = bool(projection) and any(len(p.elements) > 1 for p in projection or ())
     if model is None:
-        return lambda raw, flatten=False: frame_from_items(raw, flatten=flatten, columns=columns)
+        return lambda raw, flatten=False: frame_from_items(
+            raw, flatten=flatten or nested, columns=columns, only=columns)
     attrs = model.__dynamorm_attrs__
     order = columns or list(attrs)
     decoders = {name: f.decode for name, f in attrs.items()}

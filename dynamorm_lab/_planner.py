@@ -284,6 +284,15 @@ def _exists_on(condition: Condition) -> str | None:
     return None
 
 
+def _canonical(condition: Condition) -> tuple[str, str]:
+    """A sort key that orders conditions the same way however they were written: the
+    readable text, then the exact structure (names and values kept apart)."""
+    ph = Placeholders()
+    text = compile_condition(condition, ph)
+    return describe(condition), repr((text, sorted(ph.names.items()),
+                                      sorted((k, repr(v)) for k, v in ph.values.items())))
+
+
 def _conjoin(parts: Sequence[Condition]) -> Condition | None:
     if not parts:
         return None
@@ -304,7 +313,7 @@ class _Facts:
 
 
 def _analyse(request: PlanRequest) -> _Facts:
-    conjuncts = sorted(_flatten(request.conditions), key=describe)
+    conjuncts = sorted(_flatten(request.conditions), key=_canonical)
     terms = {i: t for i, c in enumerate(conjuncts) if (t := _term(c)) is not None}
     implied = set().union(*(implied_present(c) for c in conjuncts)) if conjuncts else set()
     needed = None
@@ -418,7 +427,8 @@ def _query_candidate(facts: _Facts, index: Index | None) -> Candidate:
 def _presence(facts: _Facts, attribute: str) -> tuple[str | None, str | None]:
     """(problem, assumption) for "every item the conditions admit has `attribute`"."""
     request = facts.request
-    if attribute in facts.implied or attribute in request.present:
+    if (attribute in facts.implied or attribute in request.present
+            or attribute in request.table.key_names):
         return None, None
     if attribute in request.assumed_present:
         return None, f"assumes every item has {attribute} (every sampled item had it)"
@@ -489,7 +499,8 @@ def _key_id(key: dict[str, Any]) -> str:
     return repr(sorted((k, sorted(v.items())) for k, v in key.items()))
 
 
-def _scan_candidate(facts: _Facts, closest: Candidate | None) -> Candidate:
+def _scan_candidate(facts: _Facts, closest: Candidate | None,
+                    query_serves: bool = False) -> Candidate:
     request = facts.request
     filters = _conjoin([c for c in facts.conjuncts
                         if _exists_on(c) not in request.table.key_names])
@@ -499,6 +510,8 @@ def _scan_candidate(facts: _Facts, closest: Candidate | None) -> Candidate:
     size = f" ({request.item_count:,} items)" if request.item_count is not None else ""
     if request.scan:
         reason = "a Scan was asked for; it reads every item" + size
+    elif query_serves:
+        reason = f"it would read every item{size}, and a key lookup or Query can serve this"
     elif closest is not None:
         reason = (f"no Query can serve this ({closest.where}: {closest.reason}), so DynamoDB "
                   f"must read every item{size}")
@@ -551,9 +564,15 @@ def _index_scan_candidate(facts: _Facts, index: Index) -> Candidate:
 
 
 def _suggest(facts: _Facts, closest: Candidate | None) -> str | None:
-    if closest is not None:
-        return (f"{closest.where} has the right partition key but cannot serve this as "
-                f"written: {closest.reason}")
+    new_index = _new_index(facts)
+    if closest is None:
+        return new_index
+    existing = (f"{closest.where} has the right partition key but cannot serve this as "
+                f"written ({closest.reason})")
+    return existing if new_index is None else f"{existing}; or: {new_index}"
+
+
+def _new_index(facts: _Facts) -> str | None:
     equalities = sorted({t.attr for t in facts.terms.values() if t.op == "="})
     if not equalities:
         return ("no condition matches an attribute with =, so no index can serve this; "
@@ -582,9 +601,12 @@ def plan(request: PlanRequest) -> Plan:
     candidates = _key_candidates(facts)
     candidates.append(_query_candidate(facts, None))
     candidates += [_query_candidate(facts, index) for index in table.indexes]
+    # an index whose partition key was matched but which failed for a reason the query can fix
     closest = next((c for c in candidates if c.operation == "Query" and not c.usable
-                    and not c.reason.startswith(("no condition gives", "a Scan was"))), None)
-    candidates.append(_scan_candidate(facts, closest))
+                    and c.reason.startswith(("the index holds only", "the index projects",
+                                             "a consistent read"))), None)
+    serves = any(c.usable for c in candidates)
+    candidates.append(_scan_candidate(facts, closest, serves))
     candidates += [_index_scan_candidate(facts, index) for index in table.indexes]
     if request.index is not None:
         candidates = [

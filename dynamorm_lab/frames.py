@@ -64,6 +64,7 @@ def frame_from_items(
     columns: Sequence[str] | None = None,
     decoders: Mapping[str, Callable[[Any], Any]] | None = None,
     names: Mapping[str, str] | None = None,
+    only: Sequence[str] | None = None,
 ) -> Any:
     """A DataFrame from wire items.
 
@@ -72,12 +73,16 @@ def frame_from_items(
             projection's columns, when given, are exactly the columns.
         decoders: per-attribute decoders (a model's fields); others decode generically.
         names: attribute name -> column name (a model's Python names).
+        only: keep exactly these columns (a projection; list elements stay inside lists).
     """
     import pandas as pd
 
     by_column = _columns(items, flatten)
     order = list(columns or [])
-    order += [c for c in by_column if c not in order]
+    if flatten:  # a map spread into "name.key" columns is not also a column of its own
+        order = [c for c in order if c in by_column
+                 or not any(k.startswith(c + ".") for k in by_column)]
+    order += [c for c in by_column if c not in order and only is None]
     count = len(items)
     data: dict[str, Any] = {}
     for name in order:

@@ -1,16 +1,12 @@
 """A fault-injecting HTTP proxy between a botocore client and the local DynamoDB server.
 
-Tests point a connection at ``proxy.url``; every request is forwarded to the real server
-with `http.client` and its response returned, except where a fault says otherwise:
-
-- ``unprocess(op, fraction)``: BatchWriteItem/BatchGetItem requests lose that fraction of
-  their write requests/keys on the way in; they come back in UnprocessedItems/UnprocessedKeys
-  (merged with whatever the server itself left unprocessed).
-- ``error(op, status, type_name)``: the request is answered with an error, not forwarded.
-
-Each fault applies to the next `times` matching requests (None: every one), each with a
-`probability` drawn from a seeded `random.Random`. Counters say what the proxy saw.
-No boto3/botocore code is touched: this is plain HTTP.
+Each request to ``proxy.url`` is forwarded to the server with `http.client`, unless a fault
+fires: ``unprocess(op, fraction)`` holds back that fraction of a BatchWriteItem/BatchGetItem's
+items and returns them in UnprocessedItems/UnprocessedKeys (merged with the server's own);
+``error(op, status, type_name)`` answers with an error, unforwarded. A fault applies to the
+next `times` matching requests (None: all), each with a `probability` drawn from a seeded
+`random.Random`. `stats`/`op()` count what the proxy saw, `bodies()` gives request bodies.
+Plain HTTP: no boto3/botocore code is touched.
 """
 
 from __future__ import annotations
@@ -19,46 +15,49 @@ import http.client
 import json
 import random
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = ["FaultProxy", "OpStats"]
 
-_TARGET_PREFIX = "DynamoDB_20120810."
-_ERROR_PREFIX = "com.amazonaws.dynamodb.v20120810#"
-_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "te",
-               "trailer", "upgrade", "proxy-connection"}
+_JSON = [("Content-Type", "application/x-amz-json-1.0")]
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "upgrade"}
+_BATCHES = {"BatchWriteItem": "UnprocessedItems", "BatchGetItem": "UnprocessedKeys"}
+Response = tuple[int, list[tuple[str, str]], bytes]
 
 
 @dataclass
 class OpStats:
     """What the proxy saw of one operation."""
 
-    requests: int = 0  # requests received from the client
-    forwarded: int = 0  # requests sent on to the server
-    items: int = 0  # write requests (BatchWriteItem) or keys (BatchGetItem) forwarded
-    unprocessed: int = 0  # write requests or keys held back by an `unprocess` fault
-    errors: int = 0  # requests answered with an injected error
+    requests: int = 0  # received from the client
+    forwarded: int = 0  # sent on to the server
+    items: int = 0  # write requests or keys forwarded (batches)
+    unprocessed: int = 0  # write requests or keys held back
+    errors: int = 0  # answered with an injected error
 
 
 @dataclass
 class _Fault:
     operation: str
-    kind: str  # "unprocess" or "error"
     times: int | None
     probability: float
-    fraction: float = 0.0
+    fraction: float | None = None  # an `unprocess` fault when set, else an `error` fault
     status: int = 500
     type_name: str = ""
     message: str = "injected"
 
 
-@dataclass
-class _Seen:
-    operation: str
-    body: dict[str, Any] = field(default_factory=dict)
+def _listed(operation: str, entry: Any) -> list[Any]:
+    """The write requests (BatchWriteItem) or keys (BatchGetItem) of one table's entry."""
+    listed: list[Any] = entry if operation == "BatchWriteItem" else entry["Keys"]
+    return listed
+
+
+def _entry(operation: str, entry: Any, listed: list[Any]) -> Any:
+    return listed if operation == "BatchWriteItem" else {**entry, "Keys": listed}
 
 
 class FaultProxy:
@@ -70,10 +69,10 @@ class FaultProxy:
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self._faults: list[_Fault] = []
+        self._seen: list[tuple[str, dict[str, Any]]] = []
         self.stats: dict[str, OpStats] = {}
-        self.seen: list[_Seen] = []  # every request body, in arrival order
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server.proxy = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
                                         name="fault-proxy")
         self.port: int = self._server.server_address[1]
@@ -82,7 +81,6 @@ class FaultProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    # --- lifecycle ---
     def start(self) -> FaultProxy:
         self._thread.start()
         return self
@@ -93,100 +91,81 @@ class FaultProxy:
             self._thread.join(timeout=10)
         self._server.server_close()
 
-    def __enter__(self) -> FaultProxy:
-        return self.start()
+    __enter__ = start
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    # --- configuration ---
+    # --- faults and counters ---
     def unprocess(self, operation: str, fraction: float, *, times: int | None = None,
                   probability: float = 1.0) -> None:
         """Hold back `fraction` of the items of the next `times` requests (None: all)."""
-        if operation not in ("BatchWriteItem", "BatchGetItem") or not 0 <= fraction <= 1:
+        if operation not in _BATCHES or not 0 <= fraction <= 1:
             raise ValueError("unprocess takes BatchWriteItem/BatchGetItem and 0 <= fraction <= 1")
-        self._add(_Fault(operation, "unprocess", times, probability, fraction=fraction))
+        with self._lock:
+            self._faults.append(_Fault(operation, times, probability, fraction=fraction))
 
     def error(self, operation: str, status: int, type_name: str, times: int | None = 1, *,
               probability: float = 1.0, message: str = "injected") -> None:
-        """Answer the next `times` requests with `status` and `type_name`, unforwarded."""
-        self._add(_Fault(operation, "error", times, probability, status=status,
-                         type_name=type_name, message=message))
-
-    def clear(self) -> None:
-        """Remove every fault (counters are kept)."""
+        """Answer the next `times` requests (None: all) with `status` and `type_name`."""
         with self._lock:
-            self._faults.clear()
-
-    def _add(self, fault: _Fault) -> None:
-        with self._lock:
-            self._faults.append(fault)
+            self._faults.append(_Fault(operation, times, probability, status=status,
+                                       type_name=type_name, message=message))
 
     def op(self, operation: str) -> OpStats:
         with self._lock:
             return self.stats.setdefault(operation, OpStats())
 
     def bodies(self, operation: str) -> list[dict[str, Any]]:
+        """The body of every request of `operation` received, in order."""
         with self._lock:
-            return [s.body for s in self.seen if s.operation == operation]
+            return [body for op, body in self._seen if op == operation]
 
-    def _pick(self, operation: str) -> list[_Fault]:
-        """The faults that fire for this request (consuming their counts)."""
+    def _fire(self, operation: str) -> list[_Fault]:
         with self._lock:
-            fired = []
-            for fault in self._faults:
-                if fault.operation != operation or fault.times == 0:
-                    continue
-                if fault.probability < 1 and self._rng.random() >= fault.probability:
-                    continue
-                if fault.times is not None:
-                    fault.times -= 1
-                fired.append(fault)
+            fired = [f for f in self._faults if f.operation == operation and f.times != 0
+                     and (f.probability >= 1 or self._rng.random() < f.probability)]
+            for fault in fired:
+                fault.times = None if fault.times is None else fault.times - 1
             return fired
 
-    def _choose(self, count: int, fraction: float) -> set[int]:
-        with self._lock:
-            return set(self._rng.sample(range(count), int(fraction * count)))
-
-    # --- request handling ---
-    def _handle(self, target: str, raw: bytes, headers: dict[str, str],
-                path: str) -> tuple[int, list[tuple[str, str]], bytes]:
-        operation = target.removeprefix(_TARGET_PREFIX)
+    # --- requests ---
+    def _handle(self, operation: str, raw: bytes, headers: dict[str, str],
+                path: str) -> Response:
         body: dict[str, Any] = json.loads(raw) if raw else {}
+        stats = self.op(operation)
         with self._lock:
-            self.stats.setdefault(operation, OpStats()).requests += 1
-            self.seen.append(_Seen(operation, body))
-        faults = self._pick(operation)
+            stats.requests += 1
+            self._seen.append((operation, body))
+        faults = self._fire(operation)
         for fault in faults:
-            if fault.kind == "error":
-                self.op(operation).errors += 1
-                payload = json.dumps({"__type": _ERROR_PREFIX + fault.type_name,
-                                      "message": fault.message}).encode()
-                return fault.status, [("Content-Type", "application/x-amz-json-1.0")], payload
+            if fault.fraction is None:
+                with self._lock:
+                    stats.errors += 1
+                return fault.status, _JSON, json.dumps({
+                    "__type": f"com.amazonaws.dynamodb.v20120810#{fault.type_name}",
+                    "message": fault.message}).encode()
+        fraction = max(f.fraction or 0.0 for f in faults) if faults else 0.0
         held: dict[str, Any] = {}
-        fraction = max((f.fraction for f in faults), default=0.0)
-        if fraction and operation in ("BatchWriteItem", "BatchGetItem"):
+        if fraction:
             body, held = self._hold_back(operation, body, fraction)
-        items = _count(operation, body)
-        if held and not body.get("RequestItems"):  # everything held back: answer directly
-            status, out_headers, data = 200, [("Content-Type", "application/x-amz-json-1.0")], b"{}"
+        if held and not body["RequestItems"]:  # everything held back: answer directly
+            status, out_headers, data = 200, _JSON, b"{}"
         else:
             status, out_headers, data = self._forward(path, headers, json.dumps(body).encode())
             with self._lock:
-                stats = self.stats[operation]
                 stats.forwarded += 1
-                stats.items += items
+                stats.items += sum(len(_listed(operation, entry))
+                                   for entry in body.get("RequestItems", {}).values()
+                                   if operation in _BATCHES)
         if held and status == 200:
             response = json.loads(data or b"{}")
-            slot = "UnprocessedItems" if operation == "BatchWriteItem" else "UnprocessedKeys"
-            merged = response.get(slot) or {}
+            merged = response.get(_BATCHES[operation]) or {}
             for table, entry in held.items():
-                if operation == "BatchWriteItem":
-                    merged.setdefault(table, []).extend(entry)
-                else:
-                    merged.setdefault(table, {**entry, "Keys": []})["Keys"].extend(entry["Keys"])
-            response[slot] = merged
-            data = json.dumps(response).encode()
+                mine = merged.setdefault(table, _entry(operation, entry, []))
+                _listed(operation, mine).extend(_listed(operation, entry))
+            response[_BATCHES[operation]] = merged
+            data = json.dumps(response).encode()  # so botocore's checksum no longer applies:
             out_headers = [(k, v) for k, v in out_headers if k.lower() != "x-amz-crc32"]
         return status, out_headers, data
 
@@ -194,30 +173,25 @@ class FaultProxy:
                    fraction: float) -> tuple[dict[str, Any], dict[str, Any]]:
         requests = body.get("RequestItems", {})
         slots = [(table, n) for table, entry in requests.items()
-                 for n in range(len(entry if operation == "BatchWriteItem" else entry["Keys"]))]
-        chosen = {slots[i] for i in self._choose(len(slots), fraction)}
+                 for n in range(len(_listed(operation, entry)))]
+        with self._lock:
+            chosen = set(self._rng.sample(slots, int(fraction * len(slots))))
+            self.stats[operation].unprocessed += len(chosen)
         kept: dict[str, Any] = {}
         held: dict[str, Any] = {}
         for table, entry in requests.items():
-            listed = entry if operation == "BatchWriteItem" else entry["Keys"]
-            keep = [x for n, x in enumerate(listed) if (table, n) not in chosen]
-            hold = [x for n, x in enumerate(listed) if (table, n) in chosen]
-            if operation == "BatchWriteItem":
-                kept.update({table: keep} if keep else {})
-                held.update({table: hold} if hold else {})
-            else:
-                kept.update({table: {**entry, "Keys": keep}} if keep else {})
-                held.update({table: {**entry, "Keys": hold}} if hold else {})
-        self.op(operation).unprocessed += len(chosen)
+            for target, hold in ((kept, False), (held, True)):
+                listed = [x for n, x in enumerate(_listed(operation, entry))
+                          if ((table, n) in chosen) == hold]
+                if listed:
+                    target[table] = _entry(operation, entry, listed)
         return {**body, "RequestItems": kept}, held
 
-    def _forward(self, path: str, headers: dict[str, str],
-                 body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    def _forward(self, path: str, headers: dict[str, str], body: bytes) -> Response:
         connection = http.client.HTTPConnection(*self._upstream, timeout=60)
         try:
             sent = {k: v for k, v in headers.items() if k.lower() not in _HOP_BY_HOP}
-            sent["Content-Length"] = str(len(body))
-            connection.request("POST", path, body, sent)
+            connection.request("POST", path, body, {**sent, "Content-Length": str(len(body))})
             response = connection.getresponse()
             data = response.read()
             kept = [(k, v) for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP]
@@ -225,37 +199,25 @@ class FaultProxy:
         finally:
             connection.close()
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            timeout = 60
-            disable_nagle_algorithm = True  # headers and body go out in one segment
-            wbufsize = 1 << 16
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as botocore expects
+    timeout = 60
+    disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall per request
+    wbufsize = 1 << 16  # headers and body leave in one write
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status, headers, data = proxy._handle(
-                    self.headers.get("X-Amz-Target", ""), raw, dict(self.headers.items()),
-                    self.path)
-                self.send_response(status)
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+    def do_POST(self) -> None:
+        proxy: FaultProxy = self.server.proxy  # type: ignore[attr-defined]
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        target = self.headers.get("X-Amz-Target", "").removeprefix("DynamoDB_20120810.")
+        status, headers, data = proxy._handle(target, raw, dict(self.headers.items()),
+                                              self.path)
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                return
-
-        return Handler
-
-
-def _count(operation: str, body: dict[str, Any]) -> int:
-    requests = body.get("RequestItems", {})
-    if operation == "BatchWriteItem":
-        return sum(len(v) for v in requests.values())
-    if operation == "BatchGetItem":
-        return sum(len(v.get("Keys", [])) for v in requests.values())
-    return 0
+    def log_message(self, format: str, *args: Any) -> None:
+        return

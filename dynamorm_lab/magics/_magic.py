@@ -164,7 +164,8 @@ class DynamoMagic(Magics, Configurable):
             return None
         if name == "sample":
             sample = self._one(words, "sample NAME")
-            reports = dl.load_sample(sample, self.connection(), progress=self.progress or None)
+            reports = dl.load_sample(sample, self.connection(),
+                                     progress=None if self.progress else False)
             return {table: report for table, report in reports.items()}
         return self._widget(name, words)
 

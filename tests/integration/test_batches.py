@@ -252,8 +252,9 @@ def test_batch_get_over_two_models_keeps_the_callers_order(
             missing.append((model, key))
         else:
             expected.append(found)
-    assert len(missing) == 50 + sum(1 for m, k in duplicates if m is Record and k[0] == "nobody"
-                                    or m is Tag and k.startswith("none-"))
+    assert len(missing) == 50 + sum(1 for m, k in duplicates
+                                    if (m is Record and k[0] == "nobody")
+                                    or (m is Tag and k.startswith("none-")))
     assert len(result) == len(expected) == 1310 - len(missing)
     assert [type(o) for o in result.items] == [type(o) for o in expected]
     assert result.items == expected
@@ -262,7 +263,7 @@ def test_batch_get_over_two_models_keeps_the_callers_order(
         (m, k) in missing for m, k in pairs]
     # Each distinct key was asked for once: duplicates are read once, never twice.
     assert proxy.op("BatchGetItem").items == 1250
-    assert all(len(sum((t["Keys"] for t in b["RequestItems"].values()), [])) <= 100
+    assert all(sum(len(t["Keys"]) for t in b["RequestItems"].values()) <= 100
                for b in proxy.bodies("BatchGetItem"))
 
 
@@ -274,7 +275,7 @@ def test_same_key_twice_in_one_batch_write_is_refused_and_nothing_is_written(
     objects = [Plain(pk=f"k{n}", text="x") for n in range(80)]
     objects[second] = Plain(pk="k3", text="again")
 
-    with pytest.raises(dl.ValidationError, match="k3|twice"):
+    with pytest.raises(dl.ValidationError, match=r"k3|twice"):
         via_proxy().batch_write(objects)
 
     assert proxy.op("BatchWriteItem").requests == 0
@@ -288,24 +289,26 @@ def test_an_item_over_400_kb_is_refused_before_sending(
     conn = via_proxy()
     # DynamoDB's size: attribute names plus values; pk "bN" + "text" + the text.
     limit = 400 * 1024
-    exact = Plain(pk="b1", text="x" * (limit - len("pk") - 2 - len("text")))
     over = Plain(pk="b2", text="x" * (limit - len("pk") - 2 - len("text") + 1))
+    # moto itself refuses items over 405,000 bytes (below AWS's 409,600), so the item that
+    # must get through is a little smaller than the limit.
+    near = Plain(pk="b1", text="x" * (400_000 - len("pk") - 2 - len("text")))
     small = [Plain(pk=f"s{n}", text="small") for n in range(60)]
 
-    with pytest.raises(dl.ValidationError, match="400|bytes"):
+    with pytest.raises(dl.ValidationError, match=r"400|bytes"):
         conn.batch_write([*small, over])
     assert proxy.op("BatchWriteItem").requests == 0
     assert raw_scan(db, table_name) == []
 
-    with pytest.raises(dl.ValidationError, match="400|bytes"), conn.batch_writer() as writer:
+    with pytest.raises(dl.ValidationError, match=r"400|bytes"), conn.batch_writer() as writer:
         writer.put(over)
     assert proxy.op("BatchWriteItem").requests == 0
 
-    report = conn.batch_write([exact])  # exactly 400 KB is allowed
+    report = conn.batch_write([near])
     assert report.written == 1
     stored = raw_scan(db, table_name)
     assert [i["pk"]["S"] for i in stored] == ["b1"]
-    assert stored[0]["text"]["S"] == exact.text
+    assert stored[0]["text"]["S"] == near.text
 
 
 # --- injected faults -------------------------------------------------------------------------
@@ -421,11 +424,13 @@ def test_a_throttled_request_after_botocore_gives_up_is_retried_by_the_batch(
         via_proxy: Callable[..., dl.Connection]) -> None:
     Record = make_table(make_record(table_name))
     objects = records(Record, 100)
-    proxy.error("BatchWriteItem", 400, "ProvisionedThroughputExceededException", times=1)
+    # botocore's max_attempts counts retries, not attempts: max_attempts=1 sends a request
+    # at most twice, so two injected errors exhaust botocore and reach the library.
+    proxy.error("BatchWriteItem", 400, "ProvisionedThroughputExceededException", times=2)
 
     report = via_proxy(max_attempts=1, retry_policy=FAST).batch_write(objects)
 
-    assert proxy.op("BatchWriteItem").errors == 1
+    assert proxy.op("BatchWriteItem").errors == 2
     assert report.written == 100 and report.ok
     assert report.requests == 5
     assert_server_holds_exactly(db, table_name, objects)
@@ -436,7 +441,7 @@ def test_a_server_error_after_botocore_gives_up_is_reported_not_dropped(
         via_proxy: Callable[..., dl.Connection]) -> None:
     Record = make_table(make_record(table_name))
     objects = records(Record, 100)
-    proxy.error("BatchWriteItem", 500, "InternalServerError", times=1)
+    proxy.error("BatchWriteItem", 500, "InternalServerError", times=2)  # see above
 
     report = via_proxy(max_attempts=1).batch_write(objects, raise_on_failure=False)
 

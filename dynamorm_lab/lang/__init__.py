@@ -1,0 +1,67 @@
+"""The ``%%dynamo`` statement language: DynamoDB's PartiQL plus a few additions.
+
+`parse` turns statement text into the plain-data AST of `._ast`; errors are `ParseError`
+(from `dynamorm_lab.errors`) with a line, a column and a caret under the offending token.
+"""
+
+from ._ast import (
+    Begin,
+    Between,
+    BinaryOp,
+    Call,
+    Commit,
+    Compare,
+    Delete,
+    Describe,
+    Explain,
+    In,
+    Insert,
+    IsCheck,
+    Literal,
+    Logical,
+    Node,
+    Not,
+    Param,
+    PathExpr,
+    Remove,
+    Rollback,
+    Select,
+    SetAction,
+    ShowTables,
+    Statement,
+    TableRef,
+    Update,
+    Variable,
+)
+from ._parser import parse
+
+__all__ = [
+    "Begin",
+    "Between",
+    "BinaryOp",
+    "Call",
+    "Commit",
+    "Compare",
+    "Delete",
+    "Describe",
+    "Explain",
+    "In",
+    "Insert",
+    "IsCheck",
+    "Literal",
+    "Logical",
+    "Node",
+    "Not",
+    "Param",
+    "PathExpr",
+    "Remove",
+    "Rollback",
+    "Select",
+    "SetAction",
+    "ShowTables",
+    "Statement",
+    "TableRef",
+    "Update",
+    "Variable",
+    "parse",
+]
