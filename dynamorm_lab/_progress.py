@@ -17,12 +17,22 @@ def in_notebook() -> bool:
     return ipython is not None and "IPKernelApp" in getattr(ipython, "config", {})
 
 
+LONG_WORK = 2_000  # items: below this, a bar would only flicker
+
+
 class Progress:
-    """A progress bar, or nothing: `enabled=None` means "only in notebooks"."""
+    """A progress bar, or nothing.
+
+    ``enabled=None`` (the default) shows one only in notebooks and only for long work (a known
+    total of at least 2,000 items); True always shows one; False never does.
+    """
 
     def __init__(self, *, total: int | None, desc: str, unit: str = "item",
                  enabled: bool | None = None) -> None:
-        show = in_notebook() if enabled is None else enabled
+        if enabled is None:
+            show = in_notebook() and total is not None and total >= LONG_WORK
+        else:
+            show = enabled
         self._bar: Any = None
         if show:
             from tqdm.auto import tqdm
