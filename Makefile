@@ -52,6 +52,11 @@ integration: $(STAMP)
 browser: $(STAMP) chromium
 	$(BIN)/python -m pytest tests/browser
 
+## bench: dynamorm_lab against boto3, PynamoDB and awswrangler (writes benchmarks/RESULTS.md)
+bench: $(STAMP) $(DYNALITE)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python benchmarks/run.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis artifacts *.egg-info \
 	  tools/node_modules

@@ -14,6 +14,7 @@ is integral and as `Decimal` otherwise, so nothing is rounded silently.
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import enum
 import json
@@ -29,6 +30,7 @@ __all__ = [
     "AttributeValue",
     "Decoder",
     "Encoder",
+    "decode_binary",
     "decode_item",
     "decode_number",
     "decode_value",
@@ -210,15 +212,22 @@ def decode_value(av: AttributeValue) -> Any:
         if tag == "NULL":
             return None
         if tag == "B":
-            return bytes(payload)
+            return decode_binary(payload)
         if tag == "SS":
             return set(payload)
         if tag == "NS":
             return {decode_number(n) for n in payload}
         if tag == "BS":
-            return {bytes(b) for b in payload}
+            return {decode_binary(b) for b in payload}
         raise CodecError(f"unknown AttributeValue type {tag!r}")
     raise CodecError("an AttributeValue must have exactly one type key")
+
+
+def decode_binary(payload: Any) -> bytes:
+    """B payloads are bytes from botocore's parser and base64 text from the fast read path."""
+    if isinstance(payload, bytes | bytearray):
+        return bytes(payload)
+    return base64.b64decode(payload)
 
 
 def encode_item(item: dict[str, Any]) -> dict[str, AttributeValue]:
@@ -457,7 +466,7 @@ def _scalar_from_text(node: TypeNode) -> Callable[[Any], Any]:
     if node.kind is Kind.STR:
         return str
     if node.kind is Kind.BYTES:
-        return bytes
+        return decode_binary
     return decode_number if node.kind is not Kind.ANY else (lambda x: x)
 
 
@@ -491,7 +500,7 @@ def _base_decoder(node: TypeNode) -> Decoder:
         Kind.DECIMAL: ("N", Decimal, "number (N)"),
         Kind.FLOAT: ("N", float, "number (N)"),
         Kind.BOOL: ("BOOL", lambda x: x, "boolean (BOOL)"),
-        Kind.BYTES: ("B", bytes, "binary (B)"),
+        Kind.BYTES: ("B", decode_binary, "binary (B)"),
         Kind.DATETIME: ("S", _datetime_from_text, "datetime string (S)"),
         Kind.DATE: ("S", _dt.date.fromisoformat, "date string (S)"),
         Kind.UUID: ("S", uuid.UUID, "UUID string (S)"),

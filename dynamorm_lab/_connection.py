@@ -30,6 +30,7 @@ from ._batch import RetryPolicy, WriteReport
 from ._boundary import WRITE_OPERATIONS, translate
 from ._expr import UpdateAction
 from ._schema import TableSchema
+from ._wire import FAST_OPERATIONS, FastParserFactory
 from .errors import ConnectionFailed, ReadOnlyError, ValidationError
 
 if TYPE_CHECKING:
@@ -72,6 +73,8 @@ class Connection:
         retry_policy: RetryPolicy | None = None,
     ) -> None:
         self._client = client
+        self._fast_factory: Any = None
+        self._fast: Any = None
         self.target = target
         self.region = region
         self.endpoint_url = endpoint_url
@@ -88,6 +91,15 @@ class Connection:
         mode = " read-only" if self.read_only else ""
         return f"<Connection {self.target} {where}{extra}{mode}>"
 
+    def enable_fast_reads(self, factory: Any) -> None:
+        """Use `factory` (a function making a data-plane client) for fast reads."""
+        self._fast_factory = factory
+
+    def _fast_client(self) -> Any:
+        if self._fast is None:
+            self._fast = self._fast_factory()
+        return self._fast
+
     @property
     def client(self) -> Any:
         """The underlying botocore DynamoDB client (an escape hatch; bypasses read-only)."""
@@ -97,13 +109,21 @@ class Connection:
     def is_local(self) -> bool:
         return self.server is not None
 
-    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Send one DynamoDB request; the only way the library talks to DynamoDB."""
+    def call(self, operation: str, params: dict[str, Any], *,
+             fast: bool = False) -> dict[str, Any]:
+        """Send one DynamoDB request; the only way the library talks to DynamoDB.
+
+        ``fast=True`` (reads only) uses the data-plane client, whose responses are parsed in
+        one JSON pass (binary values then arrive as base64 text; see `_wire`).
+        """
         if self.read_only and operation in WRITE_OPERATIONS:
             raise ReadOnlyError(
                 f"{operation} refused: this connection is read-only (nothing was sent)",
                 table=params.get("TableName"), key=params.get("Key"))
-        method = getattr(self._client, _SNAKE.sub("_", operation).lower())
+        client = self._client
+        if fast and operation in FAST_OPERATIONS and self._fast_factory is not None:
+            client = self._fast_client()
+        method = getattr(client, _SNAKE.sub("_", operation).lower())
         try:
             response: dict[str, Any] = method(**params)
         except Exception as exc:  # translated below; non-botocore errors re-raise unchanged
@@ -362,6 +382,10 @@ def connect(
     connection = Connection(client, target=target or "aws", region=region,
                             endpoint_url=endpoint_url, profile=profile, read_only=read_only,
                             server=server, scan_guard=scan_guard, retry_policy=retry_policy)
+    connection.enable_fast_reads(lambda: _make_client(
+        region=region, profile=profile, endpoint_url=endpoint_url, key_id=key_id, secret=secret,
+        max_attempts=max_attempts, connect_timeout=connect_timeout, read_timeout=read_timeout,
+        pool=max_pool_connections, fast=True)[0])
     if make_default:
         _session.set_default(connection)
     return connection
@@ -370,13 +394,18 @@ def connect(
 def _make_client(*, region: str | None, profile: str | None, endpoint_url: str | None,
                  key_id: str | None, secret: str | None, max_attempts: int,
                  connect_timeout: float, read_timeout: float,
-                 pool: int) -> tuple[Any, str]:
+                 pool: int, fast: bool = False) -> tuple[Any, str]:
     import boto3
+    import botocore.session
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError
 
+    core = botocore.session.get_session()
+    if fast:
+        core.register_component("response_parser_factory", FastParserFactory())
     try:
-        session = boto3.session.Session(profile_name=profile, region_name=region)
+        session = boto3.session.Session(profile_name=profile, region_name=region,
+                                        botocore_session=core)
     except BotoCoreError as exc:
         raise ConnectionFailed(f"cannot use AWS profile {profile!r}: {exc}") from None
     region = session.region_name

@@ -23,6 +23,7 @@ from ._cursor import decode_cursor, encode_cursor, fingerprint
 from ._planner import Plan, plan
 from ._progress import Progress
 from ._results import Page, Result, Stats
+from ._wire import binary_keys, paused_gc
 from .errors import ScanRefused, ValidationError
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class _Run:
     stats: Stats
     states: list[dict[str, Any]] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
+    fast: bool = False  # read through the data-plane client (binary as base64 text)
 
     def cursor(self) -> str | None:
         if all(s.get("done") for s in self.states):
@@ -90,6 +92,7 @@ def _prepare(conn: Connection, query: Query) -> _Run:
     run = _Run(chosen, query, _decoder(query), tuple(chosen.extra.get("hidden", ())),
                tuple(key_names), fingerprint(chosen.request, segments),
                Stats(chosen.operation, table.name, chosen.index, segments=segments))
+    run.fast = spec.shape != "wire"
     if spec.cursor is not None:
         run.states = decode_cursor(spec.cursor, run.fingerprint)
         if not isinstance(run.states, list) or len(run.states) != segments:
@@ -143,7 +146,8 @@ def _state_after(run: _Run, last: dict[str, Any]) -> dict[str, Any]:
         key = {k: last[k] for k in run.query.schema.key_names}
         position = keys.index(key) + 1
         return {"offset": position, "done": position >= len(keys)}
-    return {"key": {k: last[k] for k in run.key_names if k in last}, "done": False}
+    return {"key": binary_keys({k: last[k] for k in run.key_names if k in last}),
+            "done": False}
 
 
 def _key_pages(conn: Connection, run: _Run) -> Iterator[tuple[int, list[Any], dict[str, Any],
@@ -154,7 +158,7 @@ def _key_pages(conn: Connection, run: _Run) -> Iterator[tuple[int, list[Any], di
         return
     if run.plan.operation == "GetItem":
         params = dict(request, ReturnConsumedCapacity="INDEXES")
-        response = conn.call("GetItem", params)
+        response = conn.call("GetItem", params, fast=run.fast)
         item = response.get("Item")
         yield 0, [item] if item else [], {**response, "ScannedCount": 1 if item else 0}, {
             "done": True}
@@ -197,8 +201,8 @@ def _segment(conn: Connection, run: _Run, segment: int,
     while True:
         if start:
             params["ExclusiveStartKey"] = start
-        response = conn.call(run.plan.operation, params)
-        start = response.get("LastEvaluatedKey")
+        response = conn.call(run.plan.operation, params, fast=run.fast)
+        start = binary_keys(response.get("LastEvaluatedKey"))
         yield segment, response.get("Items", []), response, {"key": start, "done": not start}
         if not start:
             return
@@ -267,10 +271,11 @@ def run(conn: Connection, query: Query) -> Result:
     items: list[Any] = []
     raw: list[dict[str, Any]] = []
     cursor = prepared.cursor()
-    for page in _pages(conn, prepared):
-        items.extend(page.items)
-        raw.extend(page.raw)
-        cursor = page.cursor
+    with paused_gc():
+        for page in _pages(conn, prepared):
+            items.extend(page.items)
+            raw.extend(page.raw)
+            cursor = page.cursor
     model = query.model if query.spec.shape == "model" else None
     return Result(items, raw, plan=prepared.plan, stats=prepared.stats, cursor=cursor,
                   frame=_frame_maker(model, query))
