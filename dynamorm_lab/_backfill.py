@@ -9,6 +9,7 @@ as ``resume=``, continues after the last page fully processed.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,15 +73,17 @@ def backfill(conn: Connection, source: type[Model] | TableSchema | str,
     try:
         with Progress(total=count, desc=f"backfill {run.table.name}", enabled=progress) as bar:
             for page in query.pages():
-                for item in page.items:
+                for index, item in enumerate(page.items):
                     run.one(item)
-                report.read += len(page.items)
+                    report.read += 1
+                    report.cursor = (page.cursor if index == len(page.items) - 1
+                                     else page.cursor_after(index))
                 report.pages += 1
-                report.cursor = page.cursor
                 bar.update(len(page.items))
-    except DynamormError as exc:
+    except BaseException as exc:  # any stop (our error, the transform's, Ctrl-C) can resume
         report.elapsed = time.perf_counter() - started
-        exc.report = report  # type: ignore[attr-defined]
+        with contextlib.suppress(AttributeError):
+            exc.report = report  # type: ignore[attr-defined]
         raise
     report.elapsed = time.perf_counter() - started
     report.finished = report.cursor is None

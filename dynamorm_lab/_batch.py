@@ -192,7 +192,8 @@ class WriteRequest:
 
 
 def _chunks(requests: Sequence[WriteRequest]) -> Iterator[list[WriteRequest]]:
-    """Chunks of at most 25 requests and 16 MB, never the same key twice in one chunk."""
+    """Chunks of at most 25 requests and 16 MB; the same key twice anywhere in one batch is
+    refused (its outcome would depend on which chunk DynamoDB happened to apply last)."""
     chunk: list[WriteRequest] = []
     seen: set[tuple[str, tuple[Any, ...]]] = set()
     size = 0
@@ -206,7 +207,7 @@ def _chunks(requests: Sequence[WriteRequest]) -> Iterator[list[WriteRequest]]:
                 key=request.key)
         if len(chunk) == MAX_WRITE_ITEMS or size + body_size > MAX_REQUEST_BYTES:
             yield chunk
-            chunk, seen, size = [], set(), 0
+            chunk, size = [], 0
         chunk.append(request)
         seen.add(ident)
         size += body_size

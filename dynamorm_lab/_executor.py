@@ -125,18 +125,35 @@ def _pages(conn: Connection, run: _Run) -> Iterator[Page]:
             state = page_state
             if cut and raw and len(raw) < len(page_items):
                 state = _state_after(run, raw[-1])
+            before = [dict(s) for s in run.states]
             run.states[segment] = state
             run.stats.elapsed = time.perf_counter() - run.started
+            resume = _resumer(run, before, segment, list(raw))
             items = run.take(raw)
             if remaining is not None:
                 remaining -= len(items)
             yield Page(items, raw, run.cursor(), len(items), response.get("ScannedCount",
                                                                               len(items)),
-                       segment)
+                       segment, resume)
             if remaining is not None and remaining <= 0:
                 if hasattr(source, "close"):
                     source.close()
                 return
+
+
+def _resumer(run: _Run, before: list[dict[str, Any]], segment: int,
+             raw: list[dict[str, Any]]) -> Callable[[int], str]:
+    """A function giving the cursor that resumes after item i of a page."""
+    # Projections drop added key attributes from the items later: keep the keys first then.
+    keys = ([{k: item[k] for k in run.key_names if k in item} for item in raw]
+            if run.hidden else raw)
+
+    def resume(index: int) -> str:
+        states = [dict(s) for s in before]
+        states[segment] = _state_after(run, keys[index])
+        return encode_cursor(run.fingerprint, states)
+
+    return resume
 
 
 def _state_after(run: _Run, last: dict[str, Any]) -> dict[str, Any]:

@@ -83,6 +83,14 @@ class Page:
     count: int
     scanned: int
     segment: int = 0
+    resume_after: Callable[[int], str] | None = None
+
+    def cursor_after(self, index: int) -> str:
+        """A cursor that resumes right after item `index` of this page (for work stopped
+        halfway through a page; needs the items' key attributes, i.e. no projection)."""
+        if self.resume_after is None or not 0 <= index < len(self.raw):
+            raise IndexError(f"no item {index} on this page")
+        return self.resume_after(index)
 
 
 class Result(Sequence[Any]):
