@@ -160,8 +160,8 @@ def pynamo_model(table: str, endpoint: str | None) -> type[PynamoModel]:
         note = UnicodeAttribute(null=True)
         tags = UnicodeSetAttribute(null=True)
         levels = NumberSetAttribute(null=True)
-        history = ListAttribute(of=NumberAttribute, null=True)  # type: ignore[var-annotated]
-        info = MapAttribute(null=True)  # type: ignore[var-annotated]  # raw, like dict[str, Any]
+        history = ListAttribute(of=NumberAttribute, null=True)
+        info: MapAttribute[str, Any] = MapAttribute(null=True)  # type: ignore[no-untyped-call]
         blob = BinaryAttribute(legacy_encoding=False, null=True)
         created = UnicodeAttribute(null=True)
 

@@ -43,7 +43,7 @@ def _fmt(value: float | None, unit: str) -> str:
 
 
 def _times(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}×"
+    return "—" if value is None else f"{value:.2f}x"
 
 
 def _both(cpu: float | None, wall: float | None, with_cpu: bool) -> str:
@@ -124,7 +124,7 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def header(*, quick: bool, items: int, repeats: int, elapsed: float) -> str:
+def header(*, quick: bool, items: int, repeats: str, elapsed: float) -> str:
     node, dynalite = _node_versions()
     versions = ", ".join(f"{p} {_version(p)}" for p in PACKAGES)
     mode = "quick smoke run (`--quick`): small sizes, few repeats" if quick else "full run"

@@ -78,6 +78,7 @@ def backfill(conn: Connection, source: type[Model] | TableSchema | str,
                     report.read += 1
                     report.cursor = (page.cursor if index == len(page.items) - 1
                                      else page.cursor_after(index))
+                report.cursor = page.cursor  # also after an empty last page
                 report.pages += 1
                 bar.update(len(page.items))
     except BaseException as exc:  # any stop (our error, the transform's, Ctrl-C) can resume

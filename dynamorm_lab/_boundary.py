@@ -60,6 +60,7 @@ _MEANING = {
     "AccessDeniedException": "these credentials are not allowed to do this",
     "ExpiredTokenException": "the session token has expired; sign in again",
     "InternalServerError": "DynamoDB had an internal error; retrying may succeed",
+    "UnknownOperationException": "this server does not implement the operation",
 }
 
 

@@ -55,8 +55,10 @@ _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 class Connection:
     """A connection to DynamoDB (AWS, the embedded server or another endpoint).
 
-    Holds one botocore client. Every request goes through `call()`, which refuses writes on a
-    read-only connection before sending and translates botocore errors in one place.
+    Holds one botocore client for everything, plus a data-plane client (same credentials and
+    settings) whose read responses are parsed in one JSON pass. Every request goes through
+    `call()`, which refuses writes on a read-only connection before sending and translates
+    botocore errors in one place. Use `on()` to hook botocore events on both clients.
     """
 
     def __init__(
@@ -75,6 +77,7 @@ class Connection:
         self._client = client
         self._fast_factory: Any = None
         self._fast: Any = None
+        self._hooks: list[tuple[str, Callable[..., Any], str | None]] = []
         self.target = target
         self.region = region
         self.endpoint_url = endpoint_url
@@ -98,11 +101,31 @@ class Connection:
     def _fast_client(self) -> Any:
         if self._fast is None:
             self._fast = self._fast_factory()
+            for event, handler, unique_id in self._hooks:
+                self._fast.meta.events.register(event, handler, unique_id=unique_id)
         return self._fast
+
+    def on(self, event: str, handler: Callable[..., Any], *, unique_id: str | None = None) -> None:
+        """Register a botocore event handler (e.g. ``"before-send.dynamodb"``) on every client
+        of this connection, the data-plane one included, for logging, metrics or tests."""
+        self._hooks.append((event, handler, unique_id))
+        for client in (self._client, self._fast):
+            if client is not None:
+                client.meta.events.register(event, handler, unique_id=unique_id)
+
+    def off(self, event: str, handler: Callable[..., Any] | None = None, *,
+            unique_id: str | None = None) -> None:
+        """Unregister a handler registered with `on()`."""
+        self._hooks = [h for h in self._hooks if not (h[0] == event and (
+            h[1] is handler or (unique_id is not None and h[2] == unique_id)))]
+        for client in (self._client, self._fast):
+            if client is not None:
+                client.meta.events.unregister(event, handler, unique_id=unique_id)
 
     @property
     def client(self) -> Any:
-        """The underlying botocore DynamoDB client (an escape hatch; bypasses read-only)."""
+        """The main botocore DynamoDB client (an escape hatch; bypasses read-only). Library
+        reads go through a second, data-plane client: hook both with `on()`."""
         return self._client
 
     @property

@@ -53,7 +53,16 @@ def _send(conn: Connection, request: WriteRequest) -> dict[str, Any]:
     try:
         return conn.call(request.operation, request.params)
     except ConditionFailed as exc:
+        if exc.old_item is None:  # servers that ignore ReturnValuesOnConditionCheckFailure
+            exc.old_item = _current(conn, request)
         raise _explain(request, exc) from exc
+
+
+def _current(conn: Connection, request: WriteRequest) -> Any:
+    """The stored item now (a consistent read), to explain a failed condition."""
+    params = {"TableName": request.params["TableName"], "Key": request.key,
+              "ConsistentRead": True}
+    return conn.call("GetItem", params).get("Item")
 
 
 def _explain(request: WriteRequest, exc: ConditionFailed) -> DynamormError:

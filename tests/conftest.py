@@ -1,28 +1,56 @@
-"""Shared test fixtures: the embedded server is started once per session and stopped by us."""
+"""Shared fixtures: the suite starts its own local server once per session and stops it.
+
+The server is moto's (in this process) unless DYNAMORM_TEST_BACKEND=dynalite, in which case
+it is dynalite (strict validation, its own process). Tests needing a feature one server lacks
+say so with ``@pytest.mark.needs("feature")``; see tests/backends.py for the table.
+"""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from backends import UNSUPPORTED, Dynalite, backend
 
 import dynamorm_lab as dl
-from dynamorm_lab.local import LocalServer, start_server
+from dynamorm_lab.local import start_server
 
 _names = itertools.count()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs(feature): the test needs a server feature "
+                            "(see UNSUPPORTED in tests/backends.py)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    lacking = UNSUPPORTED[backend()]
+    for item in items:
+        for marker in item.iter_markers("needs"):
+            for feature in marker.args:
+                if feature not in UNSUPPORTED["dynalite"] and feature not in lacking:
+                    raise pytest.UsageError(f"{item.nodeid}: unknown feature {feature!r}")
+                if feature in lacking:
+                    item.add_marker(pytest.mark.skip(
+                        reason=f"not on {backend()}: {lacking[feature]}"))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"DynamoDB-compatible server for integration tests: {backend()}"
+
+
 @pytest.fixture(scope="session")
-def server() -> Iterator[LocalServer]:
-    """A moto server on 127.0.0.1 (free port), owned by the test session."""
-    running = start_server()
+def server() -> Iterator[Any]:
+    """A local DynamoDB-compatible server on 127.0.0.1 (free port), owned by the session."""
+    running: Any = Dynalite() if backend() == "dynalite" else start_server()
     yield running
     running.stop()
 
 
 @pytest.fixture
-def db(server: LocalServer) -> Iterator[dl.Connection]:
+def db(server: Any) -> Iterator[dl.Connection]:
     """A connection to the session's server, made the default for model methods."""
     connection = dl.connect(server.endpoint_url)
     yield connection

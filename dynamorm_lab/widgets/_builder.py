@@ -180,6 +180,7 @@ class Builder:
         else:
             partitions = [schema.index(self.index.value).partition.name]
         self.partition_attr.options = list(dict.fromkeys(partitions))
+        self.partition_attr.value = self.partition_attr.options[0]  # ipywidgets keeps None
         self._on_partition_attr()
 
     def _on_partition_attr(self, *_change: Any) -> None:
@@ -195,6 +196,7 @@ class Builder:
                     self.index.value in ("Auto", index.name)):
                 sorts.append(index.sort.name)
         self.sort_attr.options = ["(none)", *dict.fromkeys(sorts)]
+        self.sort_attr.value = "(none)"
         self.refresh()
 
     def add_filter_row(self) -> FilterRow:
@@ -213,6 +215,8 @@ class Builder:
     def conditions(self) -> list[Any]:
         out = []
         types = self._types
+        if self.partition.value.strip() and not self.partition_attr.value:
+            raise ValueError("choose the partition attribute the value is for")
         if self.partition.value.strip() and self.partition_attr.value:
             name = self.partition_attr.value
             out.append(dl.attr(name) == typed_value(self.partition.value, types.get(name, "S")))

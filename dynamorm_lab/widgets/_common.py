@@ -30,8 +30,9 @@ def frame_html(frame: Any, *, limit: int = 50) -> str:
     """A DataFrame as an escaped HTML table (with a row count when cut)."""
     if frame is None or len(frame.columns) == 0:
         return "<p><i>no rows</i></p>"
-    table = frame.head(limit).to_html(index=False, escape=True, na_rep="",
-                                      classes="dynamorm-frame")
+    shown = frame.head(limit).astype(object)
+    shown = shown.where(shown.notna(), "")  # blank, not "<NA>", whatever the column's dtype
+    table = shown.to_html(index=False, escape=True, classes="dynamorm-frame")
     more = f"<p>showing {limit} of {len(frame):,} rows</p>" if len(frame) > limit else ""
     return str(table) + more
 

@@ -84,7 +84,10 @@ class WriteRunner:
             for obj in self.puts:
                 tx.put(obj)
             for target in self.deletes:
-                tx.delete(target)
+                if isinstance(target, tuple):
+                    tx.delete(target[0], key=target[1])
+                else:
+                    tx.delete(target)
         self.progress.value = self.progress.max
         self.result.value = message("info", f"transaction committed: {len(tx)} action(s)")
         return True

@@ -706,6 +706,7 @@ def test_hostile_strings_round_trip_and_do_not_change_conditions(db: dl.Connecti
             assert raw_get(db, table_name, item_key(text)) == snapshot[text]
 
 
+@pytest.mark.needs("ttl")
 # --- types -----------------------------------------------------------------------------------
 
 def test_every_supported_type_round_trips(db: dl.Connection, make_table: Any,

@@ -694,6 +694,7 @@ def test_results_carry_stats(conn: dl.Connection, query: dl.Query, operation: st
     assert operation in stats.summary()
 
 
+@pytest.mark.needs("item_count")
 # --- the scan guard ---
 
 def test_scan_guard_refuses_a_large_implicit_scan(guarded: dl.Connection) -> None:

@@ -115,6 +115,7 @@ def populate(db: dl.Connection, model: Any, count: int = 300) -> list[Any]:
 
 # --- diffs and migrations --------------------------------------------------------------------
 
+@pytest.mark.needs("ttl")
 def test_a_table_created_from_a_model_has_an_empty_diff(db: dl.Connection, cleanup: list[str],
                                                         table_name: str) -> None:
     models = films(table_name)
@@ -134,6 +135,7 @@ def test_a_table_created_from_a_model_has_an_empty_diff(db: dl.Connection, clean
     assert [c.kind for c in found.changes] == ["create_table"]
 
 
+@pytest.mark.needs("gsi_update")
 def test_adding_a_gsi_dry_run_changes_nothing_then_migrate_builds_it(
         db: dl.Connection, cleanup: list[str], table_name: str) -> None:
     models = films(table_name)
@@ -183,6 +185,7 @@ def test_adding_a_gsi_dry_run_changes_nothing_then_migrate_builds_it(
     assert raw["Count"] == 60
 
 
+@pytest.mark.needs("gsi_update")
 def test_removing_a_gsi_from_the_model_deletes_it(db: dl.Connection, cleanup: list[str],
                                                   table_name: str) -> None:
     models = films(table_name)
@@ -203,6 +206,7 @@ def test_removing_a_gsi_from_the_model_deletes_it(db: dl.Connection, cleanup: li
     assert _raw_count(db, table_name) == 50
 
 
+@pytest.mark.needs("gsi_update")
 def test_a_changed_projection_deletes_and_recreates_the_gsi(
         db: dl.Connection, cleanup: list[str], table_name: str) -> None:
     models = films(table_name)
@@ -265,6 +269,7 @@ def test_changes_dynamodb_cannot_make_in_place_are_refused_and_change_nothing(
     assert raw_describe(db, table_name) == before
 
 
+@pytest.mark.needs("ttl")
 def test_ttl_is_enabled_and_disabled_by_migrate(db: dl.Connection, cleanup: list[str],
                                                 table_name: str) -> None:
     models = films(table_name)

@@ -65,7 +65,7 @@ def raw_describe(db: dl.Connection, name: str) -> dict[str, Any]:
     table: dict[str, Any] = db.client.describe_table(TableName=name)["Table"]
     return table
 
-
+@pytest.mark.needs("ttl")
 def test_create_table_matches_the_model_schema(db: dl.Connection, make_table: Any,
                                                table_name: str) -> None:
     Product = make_table(make_product(table_name))
@@ -126,7 +126,7 @@ def test_ttl_is_not_enabled_when_not_asked_for(db: dl.Connection, make_table: An
     assert ttl["TimeToLiveStatus"] == "DISABLED"
     assert db.describe(Product).ttl_attribute is None
 
-
+@pytest.mark.needs("ttl")
 def test_provisioned_billing_shows_in_describe(db: dl.Connection, make_table: Any,
                                                table_name: str) -> None:
     Product = make_table(make_product(table_name), billing="PROVISIONED", read_capacity=3,

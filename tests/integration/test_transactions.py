@@ -18,7 +18,7 @@ from faults import FaultProxy
 import dynamorm_lab as dl
 from dynamorm_lab.local import LocalServer
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.needs("transactions")]
 
 
 # --- fixtures and helpers --------------------------------------------------------------------
