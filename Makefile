@@ -27,9 +27,12 @@ chromium:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-## test: set up everything the tests need, then lint, type-check and run the whole suite
+## test: set up everything the tests need, then lint, type-check and run the whole suite:
+## once on moto (unit, integration, browser, example notebooks), then the integration tests
+## again on dynalite, which validates every request strictly as DynamoDB does
 test: $(STAMP) $(DYNALITE) chromium check
 	$(BIN)/python -m pytest
+	DYNAMORM_TEST_BACKEND=dynalite $(BIN)/python -m pytest tests/integration
 
 ## lab: JupyterLab on examples/, opening the quickstart (the embedded server starts in the kernel)
 lab: $(STAMP)

@@ -127,7 +127,8 @@ def import_case(sizes: Sizes) -> Case:
         Contender("import boto3", importer("boto3")),
         Contender("import pynamodb.models", importer("pynamodb.models")),
         Contender("import awswrangler", importer("awswrangler")),
-        Contender("python -c pass (interpreter start, for reference)", importer("")),
+        Contender("python -c pass (interpreter start, for reference)", importer(""),
+                  reference=True),
     ]
     interleave(contenders, sizes.import_runs, measure=in_child)
     return Case("f", "Import time", (

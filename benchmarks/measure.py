@@ -54,6 +54,7 @@ class Contender:
     run: Callable[[], Any]
     check: Callable[[Any], None] | None = None
     ours: bool = False  # a dynamorm_lab row (compared with every other row)
+    reference: bool = False  # shown for scale only, left out of the comparisons
     samples: list[Sample] = field(default_factory=list)
     error: str | None = None
 

@@ -76,8 +76,9 @@ def render_case(case: Case) -> str:
         else:
             lines.append(f"| {name} | {_fmt(c.wall, case.unit)} | {_times(wall_ratio)} |")
     ours = [c for c in case.contenders if c.ours and c.error is None]
-    others = [c for c in case.contenders if not c.ours and c.error is None]
-    if ours and others:
+    others = [c for c in case.contenders
+              if not c.ours and not c.reference and c.error is None]
+    if ours and others and [o.tool for o in others] != [case.baseline]:
         what = ("client CPU ratio (wall ratio in parentheses)" if case.cpu else "time ratio")
         lines += ["", f"dynamorm_lab against each tool, {what}; below 1 means dynamorm_lab "
                   "takes less:", "",
@@ -124,15 +125,24 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def header(*, quick: bool, items: int, repeats: str, elapsed: float) -> str:
+def load_average() -> str:
+    """The 1-minute load average (other work on the machine makes wall times noisier)."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "unknown"
+
+
+def header(*, quick: bool, items: int, repeats: str, elapsed: float, load: str) -> str:
     node, dynalite = _node_versions()
     versions = ", ".join(f"{p} {_version(p)}" for p in PACKAGES)
-    mode = "quick smoke run (`--quick`): small sizes, few repeats" if quick else "full run"
+    mode = "`--quick`, a smoke run: small sizes, few repeats" if quick else "full run"
     return "\n".join([
         "# dynamorm_lab benchmarks",
         "",
         f"Written by `benchmarks/run.py` ({mode}) on "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; the whole suite took {elapsed:.0f} s.",
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; the whole suite took {elapsed:.0f} s. "
+        f"1-minute load average at the start and the end: {load}.",
         "",
         f"- Machine: {os.cpu_count()} cores ({_cpu_model()}), {platform.platform()}",
         f"- Python {platform.python_version()} ({sys.implementation.name}); node {node}, "

@@ -26,7 +26,7 @@ from pathlib import Path
 import cases
 import data
 import servers
-from report import Case, header, render_case
+from report import Case, header, load_average, render_case
 
 import dynamorm_lab as dl
 
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     if wanted - set(ALL_CASES):
         parser.error(f"unknown case(s): {', '.join(sorted(wanted - set(ALL_CASES)))}")
 
-    started = time.perf_counter()
+    started, load_at_start = time.perf_counter(), load_average()
     _local_aws_environment()
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     # awswrangler warns on every full Scan, which is the point of cases (c) and (d)
@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results = sorted(progress.results, key=lambda case: case.key)
     repeats = f"{sizes.repeats} (in memory) or {sizes.server_repeats} (with the server)"
-    text = header(quick=args.quick, items=sizes.items, repeats=repeats, elapsed=elapsed)
+    text = header(quick=args.quick, items=sizes.items, repeats=repeats, elapsed=elapsed,
+                  load=f"{load_at_start} and {load_average()}")
     text += "\n" + "\n".join(render_case(case) for case in results)
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out} ({elapsed:.0f} s)")

@@ -319,14 +319,33 @@ def encoder_for(node: TypeNode, *, as_set: bool = False, as_json: bool = False) 
     return lambda v: {"NULL": True} if v is None else base(v)
 
 
+def _checked(accepts: Callable[[Any], bool], convert: Encoder, expected: str) -> Encoder:
+    """An encoder that refuses values of the wrong type, naming what it expected."""
+    def encode(v: Any) -> AttributeValue:
+        if accepts(v):
+            return convert(v)
+        raise _type_error(expected, v)
+    return encode
+
+
+# Scalar kinds: (accepts the value?, its AttributeValue, the expected type in errors).
+_CHECKED: dict[Kind, tuple[Callable[[Any], bool], Encoder, str]] = {
+    Kind.STR: (lambda v: isinstance(v, str), lambda v: {"S": v}, "str"),
+    Kind.BOOL: (lambda v: isinstance(v, bool), lambda v: {"BOOL": v}, "bool"),
+    Kind.BYTES: (lambda v: isinstance(v, bytes | bytearray), lambda v: {"B": bytes(v)}, "bytes"),
+    Kind.DATETIME: (lambda v: isinstance(v, _dt.datetime),
+                    lambda v: {"S": _datetime_text(v)}, "datetime"),
+    Kind.DATE: (lambda v: isinstance(v, _dt.date) and not isinstance(v, _dt.datetime),
+                lambda v: {"S": v.isoformat()}, "date"),
+    Kind.UUID: (lambda v: isinstance(v, uuid.UUID), lambda v: {"S": str(v)}, "UUID"),
+    Kind.NONE: (lambda v: v is None, lambda v: {"NULL": True}, "None"),
+}
+
+
 def _base_encoder(node: TypeNode) -> Encoder:
     kind = node.kind
-    if kind is Kind.STR:
-        def enc_str(v: Any) -> AttributeValue:
-            if isinstance(v, str):
-                return {"S": v}
-            raise _type_error("str", v)
-        return enc_str
+    if kind in _CHECKED:
+        return _checked(*_CHECKED[kind])
     if kind in (Kind.INT, Kind.DECIMAL, Kind.FLOAT):
         allowed = node.python_types
         float_ok = kind is Kind.FLOAT
@@ -335,18 +354,6 @@ def _base_encoder(node: TypeNode) -> Encoder:
                 raise _type_error(kind.value, v)
             return {"N": encode_number(cast("int | Decimal | float", v), float_ok=float_ok)}
         return enc_num
-    if kind is Kind.BOOL:
-        def enc_bool(v: Any) -> AttributeValue:
-            if isinstance(v, bool):
-                return {"BOOL": v}
-            raise _type_error("bool", v)
-        return enc_bool
-    if kind is Kind.BYTES:
-        def enc_bytes(v: Any) -> AttributeValue:
-            if isinstance(v, bytes | bytearray):
-                return {"B": bytes(v)}
-            raise _type_error("bytes", v)
-        return enc_bytes
     if kind is Kind.LIST:
         item = encoder_for(node.args[0])
         def enc_list(v: Any) -> AttributeValue:
@@ -363,24 +370,6 @@ def _base_encoder(node: TypeNode) -> Encoder:
         return enc_dict
     if kind is Kind.SET:
         return _set_encoder(node.args[0], require_set=True)
-    if kind is Kind.DATETIME:
-        def enc_datetime(v: Any) -> AttributeValue:
-            if isinstance(v, _dt.datetime):
-                return {"S": _datetime_text(v)}
-            raise _type_error("datetime", v)
-        return enc_datetime
-    if kind is Kind.DATE:
-        def enc_date(v: Any) -> AttributeValue:
-            if isinstance(v, _dt.date) and not isinstance(v, _dt.datetime):
-                return {"S": v.isoformat()}
-            raise _type_error("date", v)
-        return enc_date
-    if kind is Kind.UUID:
-        def enc_uuid(v: Any) -> AttributeValue:
-            if isinstance(v, uuid.UUID):
-                return {"S": str(v)}
-            raise _type_error("UUID", v)
-        return enc_uuid
     if kind is Kind.ENUM:
         enum_cls = node.py
         def enc_enum(v: Any) -> AttributeValue:
@@ -405,12 +394,6 @@ def _base_encoder(node: TypeNode) -> Encoder:
                 return encode_value(v)
             raise _type_error(node.describe(), v)
         return enc_union
-    if kind is Kind.NONE:
-        def enc_none(v: Any) -> AttributeValue:
-            if v is None:
-                return {"NULL": True}
-            raise _type_error("None", v)
-        return enc_none
     return encode_value  # Kind.ANY
 
 

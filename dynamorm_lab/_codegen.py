@@ -8,7 +8,6 @@ from __future__ import annotations
 import pprint
 import re
 from collections.abc import Callable
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import _expr as x
@@ -42,22 +41,9 @@ def _pq_path(path: x.Path) -> str:
 
 
 def _pq_literal(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    if isinstance(value, int | Decimal):
-        return str(value)
-    if isinstance(value, set | frozenset):
-        return "<<" + ", ".join(sorted(_pq_literal(v) for v in value)) + ">>"
-    if isinstance(value, list):
-        return "[" + ", ".join(_pq_literal(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_pq_literal(k)}: {_pq_literal(v)}"
-                               for k, v in value.items()) + "}"
-    raise ValueError(f"{type(value).__name__} has no PartiQL literal")
+    if isinstance(value, bytes):
+        raise ValueError("PartiQL has no binary literal; bind binary values with ? or :name")
+    return x.literal(value)
 
 
 def _pq_operand(node: x.Operand) -> str:

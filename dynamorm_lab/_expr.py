@@ -612,11 +612,12 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def literal(value: Any) -> str:
-    """A value as text for people (PartiQL-like: 'text', 12, true, NULL, <<'a'>>, [..], {..})."""
+    """A value as PartiQL literal text: 'text', 12, TRUE, NULL, <<'a'>>, [..], {..}
+    (bytes, which PartiQL cannot write, are shown as Python would)."""
     if value is None:
         return "NULL"
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return "TRUE" if value else "FALSE"
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
     if isinstance(value, bytes):
