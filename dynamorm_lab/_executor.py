@@ -82,15 +82,19 @@ def _prepare(conn: Connection, query: Query) -> _Run:
                 f"refusing to Scan {query.schema.name}: it holds {item_count:,} items, over the "
                 f"scan guard of {guard:,}. {chosen.sentence}. "
                 + (f"Suggestion: {chosen.suggestion}. " if chosen.suggestion else "")
-                + "Pass .allow_scan() (or connect(scan_guard=None)) to scan anyway.",
+                + "To scan anyway: .allow_scan() in Python, --allow-scan in %%dynamo, or "
+                "connect(scan_guard=None).",
                 table=query.schema.name, plan=chosen)
     table = query.schema
     key_names = list(table.key_names)
     if chosen.index is not None:
         key_names += [k for k in table.index(chosen.index).key_names if k not in key_names]
     segments = spec.segments if chosen.operation == "Scan" else 1
+    if chosen.extra.get("requests"):
+        segments = len(chosen.extra["requests"])  # one state per partition's Query
     run = _Run(chosen, query, _decoder(query), tuple(chosen.extra.get("hidden", ())),
-               tuple(key_names), fingerprint(chosen.request, segments),
+               tuple(key_names), fingerprint(chosen.extra.get("requests") or chosen.request,
+                                             segments),
                Stats(chosen.operation, table.name, chosen.index, segments=segments))
     run.fast = spec.shape != "wire"
     if spec.cursor is not None:
@@ -203,9 +207,11 @@ def _in_key_order(found: list[dict[str, Any]], keys: list[dict[str, Any]],
 def _segment(conn: Connection, run: _Run, segment: int,
              ) -> Iterator[tuple[int, list[Any], dict[str, Any], dict[str, Any]]]:
     spec = run.query.spec
-    params = dict(run.plan.request, ReturnConsumedCapacity="INDEXES")
+    per_partition = run.plan.extra.get("requests")
+    base = per_partition[segment] if per_partition else run.plan.request
+    params = dict(base, ReturnConsumedCapacity="INDEXES")
     total = len(run.states)
-    if total > 1:
+    if total > 1 and not per_partition:
         params.update(Segment=segment, TotalSegments=total)
     page_size = spec.page_size
     if spec.limit is not None and run.plan.chosen.filter is None:
@@ -229,6 +235,10 @@ def _scan_pages(conn: Connection, run: _Run,
                 ) -> Iterator[tuple[int, list[Any], dict[str, Any], dict[str, Any]]]:
     if len(run.states) == 1:
         yield from _segment(conn, run, 0)
+        return
+    if run.plan.extra.get("requests"):  # one Query per partition value, in order
+        for index in range(len(run.states)):
+            yield from _segment(conn, run, index)
         return
     yield from _parallel(conn, run)
 
@@ -316,22 +326,31 @@ def _frame_maker(model: Any, query: Query) -> Callable[..., Any]:
         names=names)
 
 
+def _counting(request: dict[str, Any]) -> dict[str, Any]:
+    """The request with Select=COUNT and no projection (nor the names only it used)."""
+    counting = {k: v for k, v in request.items() if k != "ProjectionExpression"}
+    counting["Select"] = "COUNT"
+    names = counting.get("ExpressionAttributeNames")
+    if names is not None and "ProjectionExpression" in request:
+        used = set(re.findall(r"#n\d+", " ".join(str(counting.get(k, "")) for k in (
+            "KeyConditionExpression", "FilterExpression"))))
+        counting["ExpressionAttributeNames"] = {k: v for k, v in names.items() if k in used}
+        if not counting["ExpressionAttributeNames"]:
+            del counting["ExpressionAttributeNames"]
+    return counting
+
+
 def count(conn: Connection, query: Query) -> int:
     """How many items match, counted by DynamoDB (Select=COUNT), across pages and segments."""
     prepared = _prepare(conn, query)
     if prepared.plan.operation in ("GetItem", "BatchGetItem"):
         return sum(len(page.raw) for page in _pages(conn, prepared))
-    request = {k: v for k, v in prepared.plan.request.items() if k != "ProjectionExpression"}
-    request["Select"] = "COUNT"
-    names = request.get("ExpressionAttributeNames")
-    if names is not None and "ProjectionExpression" in prepared.plan.request:
-        used = set(re.findall(r"#n\d+", " ".join(str(request.get(k, "")) for k in (
-            "KeyConditionExpression", "FilterExpression"))))
-        request["ExpressionAttributeNames"] = {k: v for k, v in names.items() if k in used}
-        if not request["ExpressionAttributeNames"]:
-            del request["ExpressionAttributeNames"]
-    counting = Plan(prepared.plan.table, prepared.plan.chosen, prepared.plan.candidates, request,
-                    prepared.plan.suggestion, None, prepared.plan.extra)
+    plan = prepared.plan
+    extra = dict(plan.extra)
+    if extra.get("requests"):
+        extra["requests"] = [_counting(r) for r in extra["requests"]]
+    counting = Plan(plan.table, plan.chosen, plan.candidates, _counting(plan.request),
+                    plan.suggestion, None, extra)
     prepared.plan = counting
     total = 0
     for _segment, _items, response, _state in _scan_pages(conn, prepared):

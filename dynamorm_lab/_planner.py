@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 
 from ._expr import (
@@ -92,6 +93,7 @@ class Candidate:
     score: tuple[Any, ...] = ()
     estimated_rcu: float | None = None
     notes: tuple[str, ...] = ()
+    partitions: tuple[Value, ...] = ()  # a Query per partition value (partition key IN [...])
 
     @property
     def where(self) -> str:
@@ -371,9 +373,9 @@ def _query_candidate(facts: _Facts, index: Index | None) -> Candidate:
     if problem:
         return reject(problem)
     assert partition_term is not None
-    if partition_term.op != "=":
-        how = "IN" if partition_term.op == "IN" else partition_term.op
-        return reject(f"partition key {partition} must be matched with =, not {how}")
+    if partition_term.op not in ("=", "IN"):
+        return reject(f"partition key {partition} must be matched with =, not "
+                      f"{partition_term.op}")
     problem, sort_term, sort_condition = _sort_condition(sort_terms, sort_attr or "")
     if problem:
         return reject(problem)
@@ -411,7 +413,11 @@ def _query_candidate(facts: _Facts, index: Index | None) -> Candidate:
     key = _conjoin([partition_term.source] + (
         [sort_condition] if sort_condition is not None else []))
     narrowness = _NARROWNESS[sort_term.op] if sort_term else 4
+    partitions = tuple({_key_id({"v": v.av}): v for v in partition_term.values}.values()) \
+        if partition_term.op == "IN" else ()
     reason = f"partition key {describe(partition_term.source)}"
+    if partitions:
+        reason += f" (one Query per value: {len(partitions)})"
     if sort_condition is not None:
         reason += f", sort key {describe(sort_condition)}"
     if filters:
@@ -420,8 +426,8 @@ def _query_candidate(facts: _Facts, index: Index | None) -> Candidate:
     if (narrowness == 0 and index is None and request.item_count and request.size_bytes):
         estimate = _rcu(request.size_bytes / request.item_count, request.consistent)
     return Candidate("Query", name, True, reason, key, _conjoin(filters),
-                     score=(2, narrowness, _WHERE[kind], name or ""), estimated_rcu=estimate,
-                     notes=tuple(notes))
+                     score=(2, narrowness, _WHERE[kind], len(partitions), name or ""),
+                     estimated_rcu=estimate, notes=tuple(notes), partitions=partitions)
 
 
 def _presence(facts: _Facts, attribute: str) -> tuple[str | None, str | None]:
@@ -628,8 +634,37 @@ def plan(request: PlanRequest) -> Plan:
                   else None)
     kinds = {i.name: i.kind for i in table.indexes}
     params, hidden = build_request(request, chosen)
+    extra: dict[str, Any] = {"index_kinds": kinds, "hidden": hidden,
+                             "item_count": request.item_count}
+    if chosen.partitions:
+        extra["requests"] = _per_partition(request, chosen)
     return Plan(table.name, chosen, tuple(candidates), params, suggestion, request.projection,
-                {"index_kinds": kinds, "hidden": hidden, "item_count": request.item_count})
+                extra)
+
+
+def _per_partition(request: PlanRequest, chosen: Candidate) -> list[dict[str, Any]]:
+    """One Query request per partition value, in value order (reversed for descending)."""
+    assert chosen.key_condition is not None
+    parts = (list(chosen.key_condition.parts) if isinstance(chosen.key_condition, And)
+             else [chosen.key_condition])
+    subject = next(p for p in parts if isinstance(p, In))
+    rest = [p for p in parts if p is not subject]
+    ordered = sorted(chosen.partitions, key=lambda v: _sortable(v.av),
+                     reverse=bool(request.descending))
+    requests = []
+    for value in ordered:
+        key = _conjoin([Compare("=", subject.subject, value), *rest])
+        single = Candidate(chosen.operation, chosen.index, True, chosen.reason, key,
+                           chosen.filter)
+        requests.append(build_request(request, single)[0])
+    return requests
+
+
+def _sortable(av: dict[str, Any]) -> tuple[int, Any]:
+    tag, payload = next(iter(av.items()))
+    if tag == "N":
+        return 0, Decimal(payload)
+    return 1, payload
 
 
 def build_request(request: PlanRequest,

@@ -65,7 +65,8 @@ class Stats:
         """One line: operation, where, pages, read vs returned, capacity, time."""
         capacity = ("capacity not reported" if self.capacity is None
                     else f"{self.capacity:g} RCU")
-        segments = f" in {self.segments} segments" if self.segments > 1 else ""
+        unit = "queries, one per partition value" if self.operation == "Query" else "segments"
+        segments = f" in {self.segments} {unit}" if self.segments > 1 else ""
         return (f"{self.operation} on {self.where}{segments}: {self.pages} page(s), read "
                 f"{self.scanned:,} item(s), returned {self.returned:,}, {capacity}, "
                 f"{self.elapsed * 1000:.0f} ms")

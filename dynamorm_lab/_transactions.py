@@ -211,7 +211,7 @@ class Transaction:
                                              str(reason.get("Message", "")), decoded,
                                              action.source))
         failing = [c for c in cancelled if c.code not in ("None", "")]
-        summary = "; ".join(f"#{c.index} {c.action} {c.target}: {c.code}"
+        summary = "; ".join(f"action {c.index + 1} ({c.action} {c.target}): {c.code}"
                             for c in failing) or "no reason given"
         error = TransactionCancelled(
             f"transaction cancelled, nothing was written: {summary}", reasons=exc.reasons,

@@ -361,7 +361,9 @@ class ValueStream(TokenStream):
             number = self.peek()
             if number.kind is not TokenKind.NUMBER:
                 raise self.expected(("a number",))
-            return -self.advance().value
+            value = self.advance().value
+            # Decimal's unary minus rounds to the context's 28 digits; copy_negate is exact
+            return value.copy_negate() if isinstance(value, Decimal) else -value
         if token.is_punct("?"):
             self.advance()
             self.params += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import ast
-import shlex
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,39 +66,69 @@ def parse_param(text: str, namespace: Mapping[str, Any]) -> Any:
     return text
 
 
+_TAKES_VALUE = frozenset({"-o", "--out", "-c", "--connection", "-p", "--param"})
+
+
+def _word(line: str, position: int) -> tuple[str, int]:
+    """The word at `position` (a quoted one may hold spaces) and where the next one starts."""
+    if line[position] in "'\"":
+        quote = line[position]
+        end = line.find(quote, position + 1)
+        if end < 0:
+            raise ArgsError(f"unmatched {quote} in the magic's options: {line[position:]!r}")
+        return line[position:end + 1], end + 1
+    end = position
+    while end < len(line) and not line[end].isspace():
+        end += 1
+    return line[position:end], end
+
+
+def _skip_spaces(line: str, position: int) -> int:
+    while position < len(line) and line[position].isspace():
+        position += 1
+    return position
+
+
+def _is_option(line: str, position: int) -> bool:
+    """An option starts with '-', but '-- ' begins a PartiQL comment."""
+    return line.startswith("-", position) and not line.startswith("-- ", position)
+
+
 def parse_cell_args(line: str, namespace: Mapping[str, Any]) -> CellArgs:
-    """Options from the magic's line; anything after them is a statement (line magic)."""
-    words = shlex.split(line, posix=True) if line.strip() else []
+    """Options at the front of the magic's line; the rest is a statement, kept as written.
+
+    Only the options are split into words, so quotes inside a statement (``don't``) are left
+    to the statement parser.
+    """
     result = CellArgs()
-    if len(words) >= 2 and words[1] == "<<" and words[0].isidentifier():
-        result.target, words = words[0], words[2:]
     options: list[str] = []
-    while words and words[0].startswith("-"):
-        options.append(words.pop(0))
-        if options[-1] in ("-o", "--out", "-c", "--connection", "-p", "--param") and words:
-            options.append(words.pop(0))
+    position = _skip_spaces(line, 0)
+    target = re.match(r"([A-Za-z_]\w*)\s*<<", line[position:])
+    if target:
+        result.target = target.group(1)
+        position = _skip_spaces(line, position + target.end())
+    while position < len(line) and _is_option(line, position):
+        option, position = _word(line, position)
+        options.append(option)
+        position = _skip_spaces(line, position)
+        if option in _TAKES_VALUE:
+            if position >= len(line):
+                raise ArgsError(f"{option} needs a value")
+            value, position = _word(line, position)
+            options.append(value[1:-1] if value[:1] in "'\"" else value)  # as a shell would
+            position = _skip_spaces(line, position)
     parsed, extra = _cell_parser().parse_known_args(options)
     if extra:
         raise ArgsError(f"unknown option(s) {' '.join(extra)}; options are -o VAR, "
                         "-c ALIAS, -p VALUE, --allow-scan, --yes, --dry-run")
     result.target = parsed.target or result.target
+    if result.target is not None and not result.target.isidentifier():
+        raise ArgsError(f"{result.target!r} is not a valid variable name for the result")
     result.alias = parsed.alias
     result.params = [parse_param(p, namespace) for p in parsed.params]
     result.allow_scan, result.yes, result.dry_run = parsed.allow_scan, parsed.yes, parsed.dry_run
-    result.statement = _rest(line, words)
+    result.statement = line[position:].strip()
     return result
-
-
-def _rest(line: str, words: list[str]) -> str:
-    """The statement text as written (quotes kept), after the options."""
-    if not words:
-        return ""
-    first = words[0]
-    for quote in ("", '"', "'"):
-        position = line.find(quote + first if quote else first)
-        if position >= 0:
-            return line[position:].strip()
-    return " ".join(words)
 
 
 def parse_connect(words: list[str]) -> argparse.Namespace:

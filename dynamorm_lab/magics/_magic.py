@@ -122,6 +122,9 @@ class DynamoMagic(Magics, Configurable):
             rest = words[1] if len(words) > 1 else ""
             return self._subcommand(words[0].lower(), rest)
         args = parse_cell_args(line, self._namespace())
+        if cell is not None and args.statement:
+            raise UsageError(f"unexpected text after the options: {args.statement!r} (the "
+                             "statement goes in the cell body)")
         text = cell if cell is not None else args.statement
         if not text.strip():
             raise UsageError("nothing to run: write a statement, e.g. "
@@ -146,7 +149,10 @@ class DynamoMagic(Magics, Configurable):
         return _Display(result, self.displaylimit)
 
     def _subcommand(self, name: str, rest: str) -> Any:
-        words = shlex.split(rest)
+        try:
+            words = shlex.split(rest)
+        except ValueError as exc:
+            raise UsageError(f"%dynamo {name}: {exc} in {rest!r}") from None
         if name == "connect":
             conn = self._connect(parse_connect(words))
             return conn

@@ -686,8 +686,7 @@ def test_option_errors_say_what_is_allowed(ip: InteractiveShell) -> None:
         "unknown option(s) --nope; options are -o VAR, -c ALIAS, -p VALUE, --allow-scan, "
         "--yes, --dry-run")
     assert usage_error(lambda: line(ip, "")).startswith("nothing to run: write a statement")
-    assert usage_error(lambda: cell(ip, "-p", "SELECT 1")) == (
-        "argument -p/--param: expected one argument")
+    assert usage_error(lambda: cell(ip, "-p", "SELECT 1")) == "-p needs a value"
     assert usage_error(lambda: line(ip, "describe")) == "usage: %dynamo describe TABLE"
 
 

@@ -127,7 +127,6 @@ def chosen_is(result: Plan, operation: str, index: str | None) -> None:
     (A("pk") > "m", ">"),
     (A("pk") <= "m", "<="),
     (A("pk").between("a", "m"), "BETWEEN"),
-    (A("pk").is_in(["a", "b"]), "IN"),
 ])
 def test_partition_key_without_equality_refuses_query(condition: Any, shown: str) -> None:
     result = run(LAB, condition)
@@ -157,13 +156,18 @@ def test_gsi_partition_key_with_begins_with_refused_with_equality_chosen() -> No
     chosen_is(chosen, "Query", "GSI2")
 
 
-def test_partition_key_in_on_composite_table_has_no_key_path() -> None:
-    # IN on the partition key alone: neither a key read (no sort key) nor a Query
-    result = run(THREADS, A("ForumName").is_in(["Amazon DynamoDB", "Amazon S3"]))
-    for operation in ("GetItem", "BatchGetItem", "Query"):
+def test_partition_key_in_on_composite_table_is_one_query_per_value() -> None:
+    # IN on the partition key alone: no key read (no sort key), but one Query per value
+    # (as DynamoDB's PartiQL does to avoid a full scan), run in value order
+    result = run(THREADS, A("ForumName").is_in(["Amazon S3", "Amazon DynamoDB", "Amazon S3"]))
+    for operation in ("GetItem", "BatchGetItem"):
         assert not cand(result, operation).usable
-    assert "IN" in cand(result, "Query").reason
-    assert result.operation == "Scan"
+    chosen_is(result, "Query", None)
+    assert "one Query per value: 2" in result.chosen.reason  # the repeated value once
+    values = [r["ExpressionAttributeValues"] for r in result.extra["requests"]]
+    assert [next(iter(v.values()))["S"] for v in values] == ["Amazon DynamoDB", "Amazon S3"]
+    assert all(readable(r, "KeyConditionExpression").startswith("ForumName = ")
+               for r in result.extra["requests"])
 
 
 # === A2. sort-key operators a key condition cannot express ==================================
@@ -534,7 +538,9 @@ def test_partition_key_in_on_a_hash_only_table_is_a_batch_get() -> None:
     chosen_is(result, "BatchGetItem", None)
     assert result.request["Keys"] == [{"Id": {"N": "205"}}, {"Id": {"N": "101"}},
                                       {"Id": {"N": "203"}}]
-    assert not cand(result, "Query").usable
+    # one Query per value could serve it too, but reads by key are cheaper
+    query = cand(result, "Query")
+    assert query.usable and query.score > result.chosen.score
 
 
 def test_in_times_in_on_a_composite_key_is_a_batch_get() -> None:
@@ -556,7 +562,8 @@ def test_equality_and_in_on_a_composite_key_is_a_batch_get() -> None:
 def test_batch_get_refused_with_a_filter() -> None:
     result = run(PRODUCTS, A("Id").is_in([101, 102]), A("Price") > 10)
     assert not cand(result, "BatchGetItem").usable
-    assert result.operation == "Scan"
+    chosen_is(result, "Query", None)  # one Query per value, filtered: never a Scan
+    assert "FilterExpression" in result.extra["requests"][0]
 
 
 # === A10/A11. ranking: ties and narrowness ==================================================
