@@ -87,15 +87,67 @@ def frame_from_items(
     data: dict[str, Any] = {}
     for name in order:
         cells = by_column.get(name, {})
-        decode: Callable[[Any], Any] = (decoders or {}).get(name, decode_value)
-        values: list[Any] = [None] * count
-        tags: set[str] = set()
-        for row, av in cells.items():
-            tags.add(next(iter(av)))
-            values[row] = decode(av)
         label = (names or {}).get(name, name)
+        custom = (decoders or {}).get(name)
+        tags = set(map(next, map(iter, cells.values())))  # one type key per value
+        if custom is None and len(tags) == 1:
+            fast = _single_type_column(pd, cells, next(iter(tags)), count)
+            if fast is not None:
+                data[label] = fast
+                continue
+        decode: Callable[[Any], Any] = custom or decode_value
+        values: list[Any] = [None] * count
+        for row, av in cells.items():
+            values[row] = decode(av)
         data[label] = _series(pd, values, tags, count - len(cells), count)
     return pd.DataFrame(data, index=pd.RangeIndex(count), columns=list(data) or None)
+
+
+def _spread_rows(cells: dict[int, Any], count: int, convert: Callable[[Any], Any]) -> list[Any]:
+    if len(cells) == count:
+        return [convert(v) for v in cells.values()] if list(cells) == list(range(count)) \
+            else [convert(cells[row]) for row in range(count)]
+    values: list[Any] = [None] * count
+    for row, value in cells.items():
+        values[row] = convert(value)
+    return values
+
+
+def _short_decimal(text: str) -> bool:
+    """True when the N text has at most 15 significant digits and no exponent: such a
+    decimal survives the trip through a float exactly (so the number rule says float64)."""
+    if "e" in text or "E" in text:
+        return False
+    digits = text.lstrip("-").replace(".", "").lstrip("0")
+    return len(digits) <= 15
+
+
+def _single_type_column(pd: Any, cells: dict[int, Any], tag: str, count: int) -> Any:
+    """A column whose values all have one scalar type, built without per-value decoding.
+
+    Gives exactly what the per-value path gives (the number rule included), only faster; None
+    for the cases it does not handle."""
+    index = pd.RangeIndex(count)
+    missing = len(cells) < count
+    if tag == "S":
+        return pd.Series(_spread_rows(cells, count, lambda av: av["S"]), index=index)
+    if tag == "BOOL":
+        return pd.Series(_spread_rows(cells, count, lambda av: av["BOOL"]), dtype="boolean",
+                         index=index)
+    if tag != "N":
+        return None
+    texts = [av["N"] for av in cells.values()]
+    if not any("." in t or "e" in t or "E" in t for t in texts):
+        numbers = [int(t) for t in texts]
+        if numbers and (min(numbers) < _INT64[0] or max(numbers) > _INT64[1]):
+            return None
+        values = _spread_rows(dict(zip(cells, numbers, strict=True)), count, lambda v: v)
+        return pd.Series(values, dtype="Int64" if missing else "int64", index=index)
+    if all(_short_decimal(t) for t in texts):
+        values = _spread_rows(dict(zip(cells, texts, strict=True)), count, float)
+        return pd.Series([float("nan") if v is None else v for v in values],
+                         dtype="float64", index=index)
+    return None
 
 
 def _series(pd: Any, values: list[Any], tags: set[str], missing: int, count: int) -> Any:
