@@ -222,7 +222,7 @@ def test_a_cancelled_transaction_explains_every_action_and_writes_nothing(
     assert failed.item == Account.from_item(before["c"])  # the item as DynamoDB holds it
     assert failed.item.version == (2 if reason == "stale" else 1)
     assert all(x.item is None for x in error.actions if x.code == "None")
-    assert "ConditionalCheckFailed" in str(error) and "#1" in str(error)
+    assert "ConditionalCheckFailed" in str(error) and "action 2 (" in str(error)
     assert len(error.reasons) == 4
 
     # Nothing was written, and no object moved its version on.
