@@ -207,19 +207,21 @@ class Remove(Node):
 
 @dataclass(frozen=True)
 class Update(Statement):
-    """``UPDATE t SET ... REMOVE ... WHERE c`` (SET/REMOVE clauses in written order)."""
+    """``UPDATE t SET ... REMOVE ... WHERE c [RETURNING (ALL|MODIFIED) (OLD|NEW) *]``."""
 
     source: TableRef
     actions: tuple[SetAction | Remove, ...]
     where: Node | None = None
+    returning: str | None = None  # DynamoDB ReturnValues: ALL_OLD, ALL_NEW, UPDATED_*
 
 
 @dataclass(frozen=True)
 class Delete(Statement):
-    """``DELETE FROM t WHERE c``."""
+    """``DELETE FROM t WHERE c [RETURNING ALL OLD *]``."""
 
     source: TableRef
     where: Node | None = None
+    returning: str | None = None  # ALL_OLD
 
 
 @dataclass(frozen=True)

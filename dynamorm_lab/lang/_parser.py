@@ -246,9 +246,9 @@ class _Parser(ValueStream):
         self.expect_keyword("WHERE", "after the SET/REMOVE clauses",
                              (",", "SET", "REMOVE", "WHERE"))
         where = self._condition()
-        self._reject_returning()
+        returning = self._returning(("ALL", "MODIFIED"), ("OLD", "NEW"))
         self._finish(("AND", "OR"), "after the condition")
-        return Update(source, tuple(actions), where)
+        return Update(source, tuple(actions), where, returning=returning)
 
     def _set_action(self) -> SetAction:
         path = self._path()
@@ -265,27 +265,27 @@ class _Parser(ValueStream):
         source = self._table_ref()
         self.expect_keyword("WHERE", "after the table name (DELETE needs the item's key)")
         where = self._condition()
-        self._reject_returning()
+        returning = self._returning(("ALL",), ("OLD",))
         self._finish(("AND", "OR"), "after the condition")
-        return Delete(source, where)
+        return Delete(source, where, returning=returning)
 
-    def _reject_returning(self) -> None:
-        """Read ``RETURNING (ALL|MODIFIED) (OLD|NEW) *`` as AWS documents it, then refuse it:
-        a clear "not supported yet" beats a confusing syntax error on valid PartiQL."""
-        start = self.accept_keyword("RETURNING")
-        if start is None:
-            return
+    def _returning(self, which_allowed: tuple[str, ...],
+                   age_allowed: tuple[str, ...]) -> str | None:
+        """``RETURNING (ALL|MODIFIED) (OLD|NEW) *`` as DynamoDB's ReturnValues (ALL_OLD,
+        ALL_NEW, UPDATED_OLD, UPDATED_NEW); DELETE allows only ALL OLD, as DynamoDB does."""
+        if self.accept_keyword("RETURNING") is None:
+            return None
         which = self.peek()
-        if which.keyword not in ("ALL", "MODIFIED"):
-            raise self.expected(("ALL", "MODIFIED"))
+        if which.keyword not in which_allowed:
+            raise self.expected(which_allowed)
         self.keyword()
         age = self.peek()
-        if age.keyword not in ("OLD", "NEW"):
-            raise self.expected(("OLD", "NEW"))
+        if age.keyword not in age_allowed:
+            raise self.expected(age_allowed)
         self.keyword()
         self.expect_punct("*")
-        raise self.fail(f"RETURNING {which.keyword} {age.keyword} * is not supported yet; "
-                         "read the item with a SELECT instead", start, ("AND", "OR", ";"))
+        prefix = "ALL" if which.keyword == "ALL" else "UPDATED"
+        return f"{prefix}_{age.keyword}"
 
     def _explain(self) -> Explain:
         self.advance()

@@ -208,25 +208,31 @@ class _Runner:
         schema, key, rest = self._target(st)
         actions = update_actions(st.actions, self.options.bindings)
         if key is not None:
+            params = table_update(schema, key, actions, condition=rest)
+            params["ReturnValues"] = st.returning or "ALL_NEW"
             try:
-                response = self.conn.call("UpdateItem", table_update(
-                    schema, key, actions, condition=rest))
+                response = self.conn.call("UpdateItem", params)
             except ConditionFailed as exc:
                 if exc.old_item is None:
                     raise ItemNotFound(f"UPDATE {schema.name}: no item has this key; nothing "
                                        "was written", table=schema.name, key=key) from None
                 raise
+            returned = response.get("Attributes")
             return StatementResult(st, "write", f"UpdateItem on {schema.name}: 1 item updated",
-                                   frame=_frame([response.get("Attributes", {})]))
+                                   frame=_frame([returned] if returned else []))
         return self.many(st, schema, rest, lambda k, c: ("UpdateItem", table_update(
             schema, k, actions, condition=c)))
 
     def delete(self, st: a.Delete) -> StatementResult:
         schema, key, rest = self._target(st)
         if key is not None:
-            self.conn.call("DeleteItem", table_delete(schema, key, condition=rest))
+            params = table_delete(schema, key, condition=rest)
+            if st.returning:
+                params["ReturnValues"] = st.returning
+            returned = self.conn.call("DeleteItem", params).get("Attributes")
             return StatementResult(st, "write", f"DeleteItem on {schema.name}: 1 item deleted "
-                                   "(if it existed and matched)")
+                                   "(if it existed and matched)",
+                                   frame=_frame([returned]) if returned else None)
         return self.many(st, schema, rest, lambda k, c: ("DeleteItem", table_delete(
             schema, k, condition=c)))
 
@@ -317,6 +323,8 @@ class _Runner:
             tx.add_request("Put", table_put(schema, encode_item(item)))
         elif isinstance(st, a.Update | a.Delete):
             schema, key, rest = self._target(st)
+            if st.returning:
+                raise ValidationError("RETURNING cannot be used inside a transaction")
             if key is None:
                 raise ValidationError("inside a transaction, UPDATE and DELETE need the full "
                                       "primary key in WHERE")

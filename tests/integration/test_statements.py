@@ -1193,3 +1193,16 @@ def test_read_only_connection_refuses_every_write(server: LocalServer, conn: dl.
     finally:
         reader.close()
     assert raw_scan(conn, music) == before
+
+
+def test_returning_gives_the_item_as_dynamodb_returns_it(conn: dl.Connection,
+                                                         music: str) -> None:
+    seed(conn, music, plays=n(1))
+    old = one(f'UPDATE "{music}" SET plays = 5 ' + KEY + " RETURNING ALL OLD *", conn)
+    assert old.to_pandas()["plays"].tolist() == [1]
+    modified = one(f'UPDATE "{music}" SET plays = 6 ' + KEY + " RETURNING MODIFIED NEW *", conn)
+    assert modified.to_pandas().to_dict("records") == [{"plays": 6}]
+    deleted = one(f'DELETE FROM "{music}" ' + KEY + " RETURNING ALL OLD *", conn)
+    assert deleted.to_pandas()["plays"].tolist() == [6]
+    assert conn.client.get_item(TableName=music, Key={"Artist": {"S": "A"},
+                                                      "SongTitle": {"S": "S"}}).get("Item") is None

@@ -501,13 +501,12 @@ ERRORS: list[tuple[str, str, str, int, int, tuple[str, ...]]] = [
      "attribute_exists, attribute_not_exists, size", 1, 28,
      ("begins_with", "contains", "attribute_type", "attribute_exists", "attribute_not_exists",
       "size")),
-    ("RETURNING", "UPDATE \"Movies\" SET AwardsWon=1 " + ACME_WHERE + " RETURNING ALL OLD *",
-     "RETURNING ALL OLD * is not supported yet; read the item with a SELECT instead", 1, 88,
-     ("AND", "OR", ";")),
-    ("RETURNING on DELETE",
-     "DELETE FROM \"Movies\" WHERE \"Artist\" = 'Acme Band' RETURNING ALL OLD *",
-     "RETURNING ALL OLD * is not supported yet; read the item with a SELECT instead", 1, 51,
-     ("AND", "OR", ";")),
+    ("RETURNING NEW on DELETE",
+     "DELETE FROM \"Movies\" WHERE \"Artist\" = 'Acme Band' RETURNING ALL NEW *",
+     "expected OLD after ALL, found 'NEW'", 1, 65, ("OLD",)),
+    ("RETURNING without *", "UPDATE \"Movies\" SET AwardsWon=1 " + ACME_WHERE
+     + " RETURNING ALL OLD", "expected '*' after OLD, found the end of the text", 1, 105,
+     ("*",)),
     ("EXISTS", "SELECT * FROM Movies WHERE EXISTS(SELECT * FROM Movies)",
      "EXISTS(...) is not supported yet: DynamoDB only accepts it inside a transaction; read "
      "the item with a SELECT instead", 1, 28, ("a condition",)),
@@ -736,3 +735,19 @@ def test_fuzz_mutated_documented_statements(text: str, data: st.DataObject) -> N
     else:
         del pieces[index:]
     parse_or_parse_error(" ".join(pieces))
+
+
+@pytest.mark.parametrize(("clause", "returning"), [
+    ("ALL OLD", "ALL_OLD"), ("ALL NEW", "ALL_NEW"), ("MODIFIED OLD", "UPDATED_OLD"),
+    ("MODIFIED NEW", "UPDATED_NEW"),
+])
+def test_update_returning_maps_to_dynamodb_return_values(clause: str, returning: str) -> None:
+    (statement,) = parse("UPDATE \"Music\" SET AwardsWon=1 " + ACME_WHERE
+                         + f" RETURNING {clause} *")
+    assert isinstance(statement, Update) and statement.returning == returning
+
+
+def test_delete_returning_all_old() -> None:
+    (statement,) = parse("DELETE FROM \"Music\" WHERE \"Artist\" = 'Acme Band' AND "
+                         "\"SongTitle\" = 'PartiQL Rocks' RETURNING ALL OLD *")
+    assert isinstance(statement, Delete) and statement.returning == "ALL_OLD"
