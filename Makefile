@@ -36,7 +36,7 @@ test: $(STAMP) $(DYNALITE) chromium check
 
 ## lab: JupyterLab on examples/, opening the quickstart (the embedded server starts in the kernel)
 lab: $(STAMP)
-	cd examples && ../$(BIN)/jupyter lab --ip=127.0.0.1 01-quickstart.ipynb
+	cd examples && ../$(BIN)/jupyter lab --ip=127.0.0.1 --allow-root 01-quickstart.ipynb
 
 check: lint typecheck
 
