@@ -1,6 +1,6 @@
 """dynamorm_lab against boto3, PynamoDB and awswrangler, side by side on identical data.
 
-    make bench                              # the full suite (about 6 minutes on 2 cores)
+    make bench                              # the full suite (about 8 minutes on 2 cores)
     .venv/bin/python benchmarks/run.py --quick           # a smoke run: small sizes
     .venv/bin/python benchmarks/run.py --only c,d        # some cases only
     .venv/bin/python benchmarks/run.py --profile         # also: cProfile of dl's scan path
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             if "c" in wanted:
                 progress.add(cases.scan_case(server, sizes, segments=1))
             if "d" in wanted:
-                progress.add(cases.scan_case(server, sizes, segments=4))
+                progress.add(cases.scan_case(server, sizes, segments=4, warm="c" in wanted))
             if "e" in wanted:
                 progress.add(*cases.batch_case(server, items, sizes))
             if args.profile:

@@ -30,7 +30,7 @@ from ._batch import RetryPolicy, WriteReport
 from ._boundary import WRITE_OPERATIONS, translate
 from ._expr import UpdateAction
 from ._schema import TableSchema
-from ._wire import FAST_OPERATIONS, FastParserFactory
+from ._wire import FAST_OPERATIONS, fast_parser_factory
 from .errors import ConnectionFailed, ReadOnlyError, ValidationError
 
 if TYPE_CHECKING:
@@ -425,7 +425,7 @@ def _make_client(*, region: str | None, profile: str | None, endpoint_url: str |
 
     core = botocore.session.get_session()
     if fast:
-        core.register_component("response_parser_factory", FastParserFactory())
+        core.register_component("response_parser_factory", fast_parser_factory())
     try:
         session = boto3.session.Session(profile_name=profile, region_name=region,
                                         botocore_session=core)

@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 from ._batch import get_chunks
 from ._codec import decode_item
 from ._cursor import decode_cursor, encode_cursor, fingerprint
+from ._gcpause import paused_gc
 from ._planner import Plan, plan
 from ._progress import Progress
 from ._results import Page, Result, Stats
-from ._wire import binary_keys, paused_gc
+from ._wire import binary_keys
 from .errors import ScanRefused, ValidationError
 
 if TYPE_CHECKING:

@@ -10,17 +10,13 @@ decodes itself (`decode_binary`).
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
-
-from botocore.parsers import JSONParser, ResponseParserFactory
 
 from ._codec import decode_binary
 
-__all__ = ["FAST_OPERATIONS", "FastParserFactory", "binary_keys", "paused_gc"]
+__all__ = ["FAST_OPERATIONS", "binary_keys", "fast_parser_factory"]
 
 FAST_OPERATIONS = frozenset({"Query", "Scan", "GetItem", "BatchGetItem"})
 _FAST_SHAPES = frozenset({"QueryOutput", "ScanOutput", "GetItemOutput", "BatchGetItemOutput"})
@@ -34,22 +30,26 @@ except ImportError:  # orjson is optional: the standard library is correct, only
     pass
 
 
-class _FastJSONParser(JSONParser):  # type: ignore[misc]
-    def _do_parse(self, response: dict[str, Any], shape: Any) -> Any:
-        if shape is not None and shape.name in _FAST_SHAPES:
-            parsed = _loads(response["body"]) if response["body"] else {}
-            self._inject_response_metadata(parsed, response["headers"])
-            return parsed
-        return super()._do_parse(response, shape)
+def fast_parser_factory() -> Any:
+    """A botocore response-parser factory that parses Query/Scan/GetItem/BatchGetItem output
+    bodies in one JSON pass (botocore's parsers load only when a connection is made)."""
+    from botocore.parsers import JSONParser, ResponseParserFactory
 
+    class FastJSONParser(JSONParser):  # type: ignore[misc]
+        def _do_parse(self, response: dict[str, Any], shape: Any) -> Any:
+            if shape is not None and shape.name in _FAST_SHAPES:
+                parsed = _loads(response["body"]) if response["body"] else {}
+                self._inject_response_metadata(parsed, response["headers"])
+                return parsed
+            return super()._do_parse(response, shape)
 
-class FastParserFactory(ResponseParserFactory):  # type: ignore[misc]
-    """Parses Query/Scan/GetItem/BatchGetItem output bodies in one JSON pass."""
+    class FastParserFactory(ResponseParserFactory):  # type: ignore[misc]
+        def create_parser(self, protocol_name: str) -> Any:
+            if protocol_name == "json":
+                return FastJSONParser(**self._defaults)
+            return super().create_parser(protocol_name)
 
-    def create_parser(self, protocol_name: str) -> Any:
-        if protocol_name == "json":
-            return _FastJSONParser(**self._defaults)
-        return super().create_parser(protocol_name)
+    return FastParserFactory()
 
 
 def binary_keys(key: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -59,19 +59,3 @@ def binary_keys(key: dict[str, Any] | None) -> dict[str, Any] | None:
         return key
     return {name: ({"B": decode_binary(av["B"])} if "B" in av else av)
             for name, av in key.items()}
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector around a bulk decode.
-
-    Decoded items hold no reference cycles, so collecting while millions of small objects are
-    created only costs time (about 2x on Python 3.11); reference counting still frees them.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

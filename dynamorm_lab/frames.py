@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from ._codec import decode_value
+from ._gcpause import paused_gc
 
 __all__ = ["frame_from_items", "numbers_column"]
 
@@ -77,6 +78,14 @@ def frame_from_items(
     """
     import pandas as pd
 
+    with paused_gc():
+        return _frame(pd, items, flatten=flatten, columns=columns, decoders=decoders,
+                      names=names, only=only)
+
+
+def _frame(pd: Any, items: Sequence[Mapping[str, Any]], *, flatten: bool,
+           columns: Sequence[str] | None, decoders: Mapping[str, Callable[[Any], Any]] | None,
+           names: Mapping[str, str] | None, only: Sequence[str] | None) -> Any:
     by_column = _columns(items, flatten)
     order = list(columns or [])
     if flatten:  # a map spread into "name.key" columns is not also a column of its own
