@@ -107,7 +107,8 @@ def _get_with_retries(conn: Connection, request: dict[str, Any],
         pending = response.get("UnprocessedKeys") or {}
         if not pending:
             return
-        time.sleep(policy.delay(attempt))
+        if attempt + 1 < policy.attempts:
+            time.sleep(policy.delay(attempt))
     left = sum(len(v.get("Keys", [])) for v in pending.values())
     raise Throttled(f"BatchGetItem: {left} key(s) still unprocessed after {policy.attempts} "
                     "attempts; nothing was dropped silently", table=next(iter(pending)))
@@ -259,7 +260,8 @@ def _send_chunk(conn: Connection, chunk: list[WriteRequest], policy: RetryPolicy
         if not pending:
             return
         report.retried += len(pending)
-        time.sleep(policy.delay(attempt))
+        if attempt + 1 < policy.attempts:
+            time.sleep(policy.delay(attempt))
     report.failed += [WriteFailure(r.table, r.body, f"still unprocessed after {policy.attempts} "
                                    "attempts", r.source) for r in pending]
 

@@ -29,6 +29,7 @@ from . import (
 from ._batch import RetryPolicy, WriteReport
 from ._boundary import WRITE_OPERATIONS, translate
 from ._expr import UpdateAction
+from ._redact import register_secrets
 from ._schema import TableSchema
 from ._wire import FAST_OPERATIONS, fast_parser_factory
 from .errors import ConnectionFailed, ReadOnlyError, ValidationError
@@ -443,6 +444,10 @@ def _make_client(*, region: str | None, profile: str | None, endpoint_url: str |
     if key_id and secret:
         extra = {"aws_access_key_id": key_id, "aws_secret_access_key": secret}
     client = session.client("dynamodb", endpoint_url=endpoint_url, config=config, **extra)
+    credentials = session.get_credentials()
+    if credentials is not None:  # keep them out of botocore's DEBUG request dumps
+        frozen = credentials.get_frozen_credentials()
+        register_secrets(frozen.secret_key, frozen.token)
     return client, region
 
 

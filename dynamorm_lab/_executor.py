@@ -188,7 +188,8 @@ def _key_pages(conn: Connection, run: _Run) -> Iterator[tuple[int, list[Any], di
     keys = request["Keys"][state.get("offset", 0):]
     extra = {k: v for k, v in request.items() if k not in ("TableName", "Keys")}
     offset = state.get("offset", 0)
-    for found, response in get_chunks(conn, request["TableName"], keys, extra=extra):
+    for found, response in get_chunks(conn, request["TableName"], keys, extra=extra,
+                                      policy=conn.retry_policy):
         chunk = keys[:100]
         keys = keys[100:]
         offset += len(chunk)

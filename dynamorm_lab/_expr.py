@@ -15,6 +15,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from ._codec import AttributeValue, Encoder, decode_value, encode_value, encoder_for
@@ -62,7 +63,11 @@ class Operand:
             raise exc.at(str(self)) from None
 
     def _compare(self, op: str, other: Any) -> Compare:
-        return Compare(op, self, self._value(other, strict=True))
+        right = self._value(other, strict=True)
+        if isinstance(right, Path) and isinstance(self, Path) and right.same_as(self):
+            raise ExpressionError(f"{self} {op} {right}: DynamoDB refuses comparing an attribute "
+                                  "with itself")
+        return Compare(op, self, right)
 
     def __eq__(self, other: object) -> Compare:  # type: ignore[override]
         return self._compare("=", other)
@@ -86,7 +91,15 @@ class Operand:
 
     def between(self, low: Any, high: Any) -> Between:
         """``self BETWEEN low AND high`` (both ends included)."""
-        return Between(self, self._value(low, strict=True), self._value(high, strict=True))
+        first, last = self._value(low, strict=True), self._value(high, strict=True)
+        if isinstance(first, Value) and isinstance(last, Value):
+            if first.tag != last.tag:
+                raise ExpressionError(f"BETWEEN needs two bounds of one type, got {first.tag} "
+                                      f"and {last.tag}")
+            if first.tag in ("S", "N", "B") and _order(first) > _order(last):
+                raise ExpressionError(f"BETWEEN bounds are reversed: {describe_value(first)} "
+                                      f"is above {describe_value(last)}")
+        return Between(self, first, last)
 
     def is_in(self, values: Iterable[Any]) -> In:
         """``self IN (v1, v2, ...)``: true when equal to one of 1 to 100 values."""
@@ -96,6 +109,15 @@ class Operand:
         if not 1 <= len(options) <= MAX_IN_VALUES:
             raise ExpressionError(f"IN takes 1 to {MAX_IN_VALUES} values, got {len(options)}")
         return In(self, options)
+
+
+def _order(value: Value) -> Any:
+    payload = value.av[value.tag]
+    return Decimal(payload) if value.tag == "N" else payload
+
+
+def describe_value(value: Value) -> str:
+    return literal(decode_value(value.av))
 
 
 class Path(Operand):
@@ -142,9 +164,15 @@ class Path(Operand):
         return self.elements == other.elements
 
     def overlaps(self, other: Path) -> bool:
-        """True when one path is the other or lies inside it."""
+        """True when one path is the other or lies inside it, or when the two treat the same
+        element as a list and as a map (DynamoDB calls both a conflict)."""
         shorter = min(len(self.elements), len(other.elements))
-        return self.elements[:shorter] == other.elements[:shorter]
+        if self.elements[:shorter] == other.elements[:shorter]:
+            return True
+        for mine, theirs in zip(self.elements, other.elements, strict=False):
+            if mine != theirs:
+                return isinstance(mine, int) != isinstance(theirs, int)
+        return False
 
     # --- navigation ---
     def __getitem__(self, key: str | int) -> Path:
@@ -254,17 +282,31 @@ class Path(Operand):
 
     def list_append(self, values: Any) -> ListAppend:
         """``list_append(self, values)``: self with `values` appended."""
-        return ListAppend(self, self._value(values))
+        return ListAppend(self, _list_operand(self._value(values)))
 
     def list_prepend(self, values: Any) -> ListAppend:
         """``list_append(values, self)``: self with `values` put in front."""
-        return ListAppend(self._value(values), self)
+        return ListAppend(_list_operand(self._value(values)), self)
 
     def __add__(self, other: Any) -> Arithmetic:
-        return Arithmetic("+", self, self._value(other))
+        return Arithmetic("+", self, _number_operand(self._value(other)))
 
     def __sub__(self, other: Any) -> Arithmetic:
-        return Arithmetic("-", self, self._value(other))
+        return Arithmetic("-", self, _number_operand(self._value(other)))
+
+
+def _number_operand(operand: Operand) -> Operand:
+    if isinstance(operand, Value) and operand.tag != "N":
+        raise ExpressionError(f"arithmetic needs a number, got {operand.tag} "
+                              f"{describe_value(operand)}")
+    return operand
+
+
+def _list_operand(operand: Operand) -> Operand:
+    if isinstance(operand, Value) and operand.tag != "L":
+        raise ExpressionError(f"list_append needs a list, got {operand.tag} "
+                              f"{describe_value(operand)}")
+    return operand
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -209,6 +209,8 @@ def _non_empty_key(encode: Encoder, attr_name: str) -> Encoder:
 
 def check_role_type(node: TypeNode, spec: FieldSpec) -> str | None:
     """The reason a field's type does not fit its role, or None when it fits."""
+    if spec.partition_key and spec.sort_key:
+        return "one field cannot be both the partition key and the sort key"
     if (spec.partition_key or spec.sort_key) and node.optional:
         return "a primary key attribute cannot be Optional (every item has its key)"
     if (spec.partition_key or spec.sort_key or spec.gsi_partition or spec.gsi_sort

@@ -20,7 +20,15 @@ from ._codec import AttributeValue
 from ._expr import Path, UpdateAction, path
 from ._fields import MISSING, Field, FieldSpec, check_role_type
 from ._query import Query
-from ._schema import MAX_GSIS, MAX_LSIS, Index, KeyAttribute, Projection, TableSchema
+from ._schema import (
+    MAX_GSIS,
+    MAX_LSIS,
+    Index,
+    KeyAttribute,
+    Projection,
+    TableSchema,
+    check_table_name,
+)
 from ._types import Kind, TypeNode, analyze
 from .errors import CodecError, ModelDefinitionError, ValidationError
 
@@ -294,8 +302,11 @@ def _build_model(cls: type[Model], table: str | None,
     if table is None:
         table = next((getattr(b, "__table__", None) for b in cls.__mro__[1:]
                       if getattr(b, "__table__", None)), None)
-    if table is not None and (not isinstance(table, str) or not 3 <= len(table) <= 255):
-        raise ModelDefinitionError("table= must be a name of 3 to 255 characters", model=name)
+    if table is not None:
+        try:
+            check_table_name(table)
+        except ValidationError as exc:
+            raise ModelDefinitionError(f"table=: {exc}", model=name) from None
     hints = _resolve_hints(cls)
     specs: dict[str, tuple[Any, FieldSpec]] = {}
     for base in reversed(cls.__mro__[1:]):

@@ -59,6 +59,8 @@ class WriteRequest:
     expected_version: int | None = None
     apply: dict[str, Any] = field(default_factory=dict)
     versioned: bool = False
+    item: dict[str, AttributeValue] | None = None  # what a create/save leaves stored
+    ignore: tuple[str, ...] = ()  # attributes of `item` the write may not set (if_not_exists)
 
 
 def _model_class(target: Any) -> type[Model]:
@@ -237,7 +239,7 @@ def build_create(obj: Model, condition: Any = None,
     params = {"TableName": cls.__table__, "Item": item}
     _finish(params, ph, _and(guard, _check_condition(condition)))
     return WriteRequest("PutItem", params, cls, key_of(obj), "create", apply=apply,
-                        versioned="version" in roles)
+                        versioned="version" in roles, item=item)
 
 
 def build_save(obj: Model, condition: Any = None,
@@ -277,7 +279,8 @@ def build_save(obj: Model, condition: Any = None,
         params["UpdateExpression"] = compile_update(actions, ph)
     _finish(params, ph, _and(version_condition, _check_condition(condition)))
     return WriteRequest("UpdateItem", params, cls, key, "save", expected, apply,
-                        versioned="version" in roles)
+                        versioned="version" in roles, item=item,
+                        ignore=(created.attr_name,) if created is not None else ())
 
 
 def build_update(target: Any, actions: Sequence[UpdateAction], condition: Any = None, *,
@@ -366,6 +369,20 @@ def build_get(model: type[Model], key: dict[str, AttributeValue], *, consistent:
 
 # --- table-level writes (PartiQL statements name tables, not models) ----------------------
 
+def _check_table_key(table: TableSchema, item: Mapping[str, AttributeValue]) -> None:
+    """Refuse key values of the wrong DynamoDB type, or empty ones, before sending."""
+    for key in (table.partition, table.sort):
+        if key is None or key.name not in item:
+            continue
+        tag, payload = next(iter(item[key.name].items()))
+        if tag != key.type:
+            raise ValidationError(f"key attribute {key.name} of {table.name} is of type "
+                                  f"{key.type}, got {tag} {payload!r:.40}", table=table.name)
+        if payload in ("", b""):
+            raise ValidationError(f"key attribute {key.name} of {table.name} cannot be empty",
+                                  table=table.name)
+
+
 def _table_finish(params: dict[str, Any], parts: Sequence[Condition | None]) -> dict[str, Any]:
     ph = Placeholders()
     condition = _and(*parts)
@@ -383,6 +400,7 @@ def table_put(table: TableSchema, item: dict[str, AttributeValue], *,
         raise ValidationError(f"the item lacks key attribute(s) {', '.join(missing)} of "
                               f"{table.name}", table=table.name)
     check_item_size(item, table.name)
+    _check_table_key(table, item)
     guard = attr(table.partition.name).not_exists() if new_only else None
     return _table_finish({"TableName": table.name, "Item": item}, [guard, condition])
 
@@ -391,6 +409,7 @@ def table_update(table: TableSchema, key: dict[str, AttributeValue],
                  actions: Sequence[UpdateAction], *, condition: Condition | None = None,
                  must_exist: bool = True) -> dict[str, Any]:
     """UpdateItem parameters for a key (the item must exist, as PartiQL UPDATE)."""
+    _check_table_key(table, key)
     for action in actions:
         if action.path.name in table.key_names:
             raise ExpressionError(f"{action.path} is part of the primary key and cannot be "
@@ -410,4 +429,5 @@ def table_update(table: TableSchema, key: dict[str, AttributeValue],
 def table_delete(table: TableSchema, key: dict[str, AttributeValue], *,
                  condition: Condition | None = None) -> dict[str, Any]:
     """DeleteItem parameters for a key."""
+    _check_table_key(table, key)
     return _table_finish({"TableName": table.name, "Key": key}, [condition])

@@ -6,13 +6,25 @@ whether it was declared by a model or read from a live table.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .errors import ValidationError
 
-__all__ = ["Index", "KeyAttribute", "Projection", "TableSchema"]
+__all__ = ["Index", "KeyAttribute", "Projection", "TableSchema", "check_table_name"]
+
+_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+
+
+def check_table_name(name: object) -> str:
+    """`name` if DynamoDB accepts it as a table or index name (3-255 of A-Z a-z 0-9 _ - .)."""
+    if not isinstance(name, str) or not _TABLE_NAME.fullmatch(name):
+        raise ValidationError(
+            f"{name!r} is not a valid DynamoDB table name: use 3 to 255 letters, digits, "
+            "'_', '-' or '.'", table=name if isinstance(name, str) else None)
+    return name
 
 Projection = Literal["ALL", "KEYS_ONLY", "INCLUDE"]
 MAX_GSIS = 20

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._model import Model, schema
-from ._schema import TableSchema
+from ._schema import TableSchema, check_table_name
 from .errors import DynamoDBError, TableNotFound, ValidationError
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ STREAM_VIEWS = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
 
 def _table_name(model_or_name: Any) -> str:
     if isinstance(model_or_name, str) and model_or_name:
-        return model_or_name
+        return check_table_name(model_or_name)
     if isinstance(model_or_name, TableSchema):
         return model_or_name.name
     if isinstance(model_or_name, type) and issubclass(model_or_name, Model):
@@ -47,6 +47,9 @@ def create_table(
 ) -> TableSchema:
     """Create the table a model (or TableSchema) declares; enable TTL when it has one."""
     table = model if isinstance(model, TableSchema) else schema(model)
+    check_table_name(table.name)
+    for index in table.indexes:
+        check_table_name(index.name)
     if billing not in BILLING_MODES:
         raise ValidationError(f"billing must be one of {', '.join(BILLING_MODES)}")
     if stream is not None and stream not in STREAM_VIEWS:
