@@ -40,6 +40,8 @@ UNSUPPORTED: dict[str, dict[str, str]] = {
 }
 
 ROOT = Path(__file__).resolve().parents[1]
+# The public sample data sets: ../shared/datasets beside the checkout (as CI lays it out).
+DATASETS = ROOT.parent / "shared" / "datasets"
 DYNALITE = ROOT / "tools" / "node_modules" / ".bin" / "dynalite"
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from backends import DATASETS
 
-DATASET = Path("/work/shared/datasets/battle-royale/items.json")
+DATASET = DATASETS / "battle-royale" / "items.json"
 GREEN = "Green Grasslands"
 OPEN_GAMES_SENTENCE = "Query on GSI OpenGamesIndex: partition key map = 'Green Grasslands'"
 STATEMENT = ("SELECT * FROM \"battle-royale\" WHERE map = 'Green Grasslands' AND "

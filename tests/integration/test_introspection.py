@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +25,8 @@ from dynamorm_lab.samples import sample_items
 
 pytestmark = pytest.mark.integration
 
-DATASETS = Path("/work/shared/datasets")
+from backends import DATASETS  # noqa: E402 - shared/ beside the checkout
+
 SAMPLES = ("movies", "product-catalog", "battle-royale", "online-shop")
 SAMPLE_OF = {"Movies": "movies", "ProductCatalog": "product-catalog",
              "Forum": "product-catalog", "Thread": "product-catalog",

@@ -41,7 +41,8 @@ from dynamorm_lab.magics._magic import DynamoMagic
 
 pytestmark = pytest.mark.integration
 
-DATASETS = Path("/work/shared/datasets")
+from backends import DATASETS  # noqa: E402 - shared/ beside the checkout
+
 YEAR = 1985
 FAKE_SECRET = "fAkE/SeCrEt+KeY0123456789abcdefghijKLMNOP"
 FAKE_TOKEN = "FaKeSeSsIoNtOkEn//Zm9vYmFyYmF6cXV4" * 3

@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -28,7 +27,8 @@ from dynamorm_lab.local import LocalServer
 
 pytestmark = pytest.mark.integration
 
-DATASETS = Path("/work/shared/datasets")
+from backends import DATASETS  # noqa: E402 - shared/ beside the checkout
+
 A = dl.attr
 P = dl.path
 

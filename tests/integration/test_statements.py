@@ -19,7 +19,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,7 +38,8 @@ from dynamorm_lab.local import LocalServer
 
 pytestmark = pytest.mark.integration
 
-DATASETS = Path("/work/shared/datasets")
+from backends import DATASETS  # noqa: E402 - shared/ beside the checkout
+
 YEAR = 1985  # a Movies partition of 45 items, enough for every operator below
 SUMMARY = re.compile(
     r"^(GetItem|BatchGetItem|Query|Scan) on (table|index) \S+(?: in \d+ segments)?: "

@@ -33,7 +33,8 @@ from dynamorm_lab.widgets import Builder, Explorer, build, explore, write_runner
 
 pytestmark = pytest.mark.integration
 
-DATASETS = Path("/work/shared/datasets")
+from backends import DATASETS  # noqa: E402 - shared/ beside the checkout
+
 GREEN = "Green Grasslands"
 OPEN_GAMES_SENTENCE = "Query on GSI OpenGamesIndex: partition key map = 'Green Grasslands'"
 IMG = "<img src=x onerror=alert(1)>"

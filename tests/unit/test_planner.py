@@ -14,17 +14,16 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
+from backends import DATASETS
 
 import dynamorm_lab as dl
 from dynamorm_lab._expr import path
 from dynamorm_lab._planner import Candidate, Plan, PlanRequest, plan
 from dynamorm_lab.errors import ValidationError
 
-DATASETS = Path("/work/shared/datasets")
 A = dl.attr
 
 
