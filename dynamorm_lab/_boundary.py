@@ -89,7 +89,9 @@ def translate(exc: Exception, operation: str, params: Mapping[str, Any]) -> Dyna
             text += f" ({meaning})"
         common = {"code": code, "request_id": request_id, "operation": operation, **context}
         if code == "ConditionalCheckFailedException":
-            return ConditionFailed(text, old_item=exc.response.get("Item"), **common)
+            failed = ConditionFailed(text, old_item=exc.response.get("Item"), **common)
+            failed.retried = bool(exc.response.get("ResponseMetadata", {}).get("RetryAttempts"))
+            return failed
         if code == "TransactionCanceledException":
             return TransactionCancelled(
                 text, reasons=exc.response.get("CancellationReasons", []), **common)

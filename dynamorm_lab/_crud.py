@@ -55,15 +55,16 @@ def _send(conn: Connection, request: WriteRequest) -> dict[str, Any]:
     except ConditionFailed as exc:
         if exc.old_item is None:  # servers that ignore ReturnValuesOnConditionCheckFailure
             exc.old_item = _current(conn, request)
-        if _is_own_write(request, exc.old_item):
+        if exc.retried and _is_own_write(request, exc.old_item):
             return {"Attributes": exc.old_item}
         raise _explain(request, exc) from exc
 
 
 def _is_own_write(request: WriteRequest, stored: Mapping[str, Any] | None) -> bool:
-    """True when the stored item is exactly what this create/save writes: its response was
-    lost and botocore's retry then met the write itself (a reset after the server applied it).
-    A conditional write whose condition held once is then reported as done, not as failed."""
+    """True when the stored item is exactly what this create/save writes. Asked only when
+    botocore retried the request: the first attempt's response was lost after the server
+    applied it, and the retry met the write itself. (Without a retry, an identical item is
+    another writer's: two racing increments compute the same next state.)"""
     if stored is None or request.item is None:
         return False
     wanted = {k: v for k, v in request.item.items() if k not in request.ignore}

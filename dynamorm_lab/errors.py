@@ -190,6 +190,7 @@ class ConditionFailed(DynamoDBError):
     def __init__(self, message: str, *, old_item: Any = None, **context: Any) -> None:
         super().__init__(message, **context)
         self.old_item = old_item
+        self.retried = False  # botocore sent the request more than once
 
 
 class ItemAlreadyExists(ConditionFailed):
