@@ -970,7 +970,7 @@ def test_the_embedded_server_is_not_reachable_on_other_addresses(
     assert port is not None
     addresses = other_ipv4_addresses()
     if not addresses:
-        pytest.skip("this machine has no IPv4 address besides loopback to try")
+        pytest.skip(reason="this machine has no IPv4 address besides loopback to try")
     for address in addresses:  # this machine's own addresses: nothing leaves the host
         assert refused(address, port), f"the embedded server accepts connections on {address}"
 
