@@ -64,13 +64,15 @@ class _Progress:
 
 
 def _profile_scan(server: cases.Server, top: int = 25) -> str:
-    """cProfile of one dynamorm_lab scan to a DataFrame (wire path, then model path)."""
+    """cProfile of one dynamorm_lab scan to a DataFrame (dicts, then the model path)."""
     schema = server.conn.describe(data.READ_TABLE)
-    wire = dl.Query(schema, scan=True).as_items().using(server.conn).allow_scan()
+    scan = dl.Query(schema, scan=True).as_dicts().using(server.conn).allow_scan()
     model = data.Item.scan().using(server.conn).allow_scan()
     runs: dict[str, Callable[[], object]] = {
-        "Query(schema, scan=True).as_items().all().to_pandas()": lambda: wire.all().to_pandas(),
-        "Item.scan().all().to_pandas()": lambda: model.all().to_pandas(),
+        "Query(schema, scan=True).to_pandas()": scan.to_pandas,
+        'Query(schema, scan=True).to_pandas(engine="arrow")':
+            lambda: scan.to_pandas(engine="arrow"),
+        "Item.scan().to_pandas()": model.to_pandas,
     }
     out = io.StringIO()
     for title, run in runs.items():

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ._wire import binary_keys
 from .errors import DynamormError, Throttled, ValidationError
 
 if TYPE_CHECKING:
@@ -69,10 +70,12 @@ def request_size(value: Any) -> int:
 def get_keys(conn: Connection, keys: Sequence[TableKey], *,
              extra: dict[str, dict[str, Any]] | None = None,
              policy: RetryPolicy | None = None, on_page: Callable[[dict[str, Any]], None]
-             | None = None) -> tuple[list[dict[str, Any] | None], list[TableKey]]:
+             | None = None, fast: bool = False,
+             ) -> tuple[list[dict[str, Any] | None], list[TableKey]]:
     """Read (table, key) pairs: items in the caller's order (None where missing) and the
     missing pairs. Duplicates are read once. `extra` holds per-table options
-    (ProjectionExpression, ConsistentRead, ExpressionAttributeNames)."""
+    (ProjectionExpression, ConsistentRead, ExpressionAttributeNames). `fast`: read through
+    the data-plane client (items' binary values then arrive as base64 text)."""
     unique: dict[tuple[str, tuple[Any, ...]], TableKey] = {}
     for table, key in keys:
         unique.setdefault((table, key_identity(key)), (table, key))
@@ -85,26 +88,30 @@ def get_keys(conn: Connection, keys: Sequence[TableKey], *,
         for table, key in chunk:
             entry = request.setdefault(table, {"Keys": [], **(extra or {}).get(table, {})})
             entry["Keys"].append(key)
-        for response in _get_with_retries(conn, request, policy or RetryPolicy()):
+        for response in _get_with_retries(conn, request, policy or RetryPolicy(), fast=fast):
             if on_page is not None:
                 on_page(response)
             for table, items in response.get("Responses", {}).items():
                 for item in items:
-                    ident = key_identity({n: item[n] for n in key_names[table] if n in item})
+                    key = {n: item[n] for n in key_names[table] if n in item}
+                    ident = key_identity((binary_keys(key) or {}) if fast else key)
                     found[(table, ident)] = item
     ordered = [found.get((table, key_identity(key))) for table, key in keys]
     missing = [pair for pair, item in zip(keys, ordered, strict=True) if item is None]
     return ordered, missing
 
 
-def _get_with_retries(conn: Connection, request: dict[str, Any],
-                      policy: RetryPolicy) -> Iterator[dict[str, Any]]:
+def _get_with_retries(conn: Connection, request: dict[str, Any], policy: RetryPolicy, *,
+                      fast: bool = False) -> Iterator[dict[str, Any]]:
     pending = request
     for attempt in range(policy.attempts):
         response = conn.call("BatchGetItem", {"RequestItems": pending,
-                                              "ReturnConsumedCapacity": "INDEXES"})
+                                              "ReturnConsumedCapacity": "INDEXES"}, fast=fast)
         yield response
         pending = response.get("UnprocessedKeys") or {}
+        if fast:  # resent through botocore's serializer: binary keys as bytes again
+            pending = {table: {**entry, "Keys": [binary_keys(k) for k in entry["Keys"]]}
+                       for table, entry in pending.items()}
         if not pending:
             return
         if attempt + 1 < policy.attempts:
@@ -115,14 +122,14 @@ def _get_with_retries(conn: Connection, request: dict[str, Any],
 
 
 def get_chunks(conn: Connection, table: str, keys: Sequence[dict[str, Any]], *,
-               extra: dict[str, Any], policy: RetryPolicy | None = None,
+               extra: dict[str, Any], policy: RetryPolicy | None = None, fast: bool = False,
                ) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any]]]:
     """For each chunk of 100 keys of one table: the items found and a response for stats."""
     for start in range(0, len(keys), MAX_GET_KEYS):
         chunk = list(keys[start:start + MAX_GET_KEYS])
         responses: list[dict[str, Any]] = []
         items, _missing = get_keys(conn, [(table, k) for k in chunk], extra={table: extra},
-                                   policy=policy, on_page=responses.append)
+                                   policy=policy, on_page=responses.append, fast=fast)
         found = [item for item in items if item is not None]
         consumed = [c for r in responses for c in r.get("ConsumedCapacity", [])]
         yield found, {"ConsumedCapacity": consumed, "ScannedCount": len(found)}

@@ -218,6 +218,14 @@ class Connection:
         """Run a query to the end (or its limit); see `Query.all()`."""
         return _executor.run(self, query)
 
+    def frame(self, query: Query, *, flatten: bool = False, engine: str = "python") -> Any:
+        """Run a query straight into a DataFrame; see `Query.to_pandas()`."""
+        return _executor.frame(self, query, flatten=flatten, engine=engine)
+
+    def arrow(self, query: Query) -> Any:
+        """Run a query straight into a pyarrow Table; see `Query.to_arrow()`."""
+        return _executor.arrow(self, query)
+
     def run_pages(self, query: Query) -> Iterator[Page]:
         """Run a query page by page; see `Query.pages()`."""
         return _executor.run_pages(self, query)

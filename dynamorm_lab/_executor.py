@@ -24,21 +24,21 @@ from ._gcpause import paused_gc
 from ._planner import Plan, plan
 from ._progress import Progress
 from ._results import Page, Result, Stats
-from ._wire import binary_keys
+from ._wire import binary_keys, raw_bodies
 from .errors import ScanRefused, ValidationError
 
 if TYPE_CHECKING:
     from ._connection import Connection
     from ._query import Query
 
-__all__ = ["count", "run", "run_pages"]
+__all__ = ["arrow", "count", "frame", "run", "run_pages"]
 
 
 @dataclass
 class _Run:
     plan: Plan
     query: Query
-    decode: Callable[[dict[str, Any]], Any]
+    decode: Callable[[dict[str, Any]], Any] | None  # None: hand out the wire items
     hidden: tuple[str, ...]
     key_names: tuple[str, ...]
     fingerprint: str
@@ -46,6 +46,7 @@ class _Run:
     states: list[dict[str, Any]] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
     fast: bool = False  # read through the data-plane client (binary as base64 text)
+    reader: Any = None  # an ArrowReader: pages arrive as Arrow struct arrays
 
     def cursor(self) -> str | None:
         if all(s.get("done") for s in self.states):
@@ -57,20 +58,21 @@ class _Run:
             for item in raw:
                 for name in self.hidden:
                     item.pop(name, None)
-        return [self.decode(item) for item in raw]
+        decode = self.decode
+        return raw if decode is None else [decode(item) for item in raw]
 
 
-def _decoder(query: Query) -> Callable[[dict[str, Any]], Any]:
+def _decoder(query: Query) -> Callable[[dict[str, Any]], Any] | None:
     shape = query.spec.shape
     model = query.model
     if shape == "model" and model is not None:
         return model.from_item
     if shape == "wire":
-        return lambda item: item
+        return None
     return decode_item
 
 
-def _prepare(conn: Connection, query: Query) -> _Run:
+def _prepare(conn: Connection, query: Query, *, decode: bool = True) -> _Run:
     spec = query.spec
     chosen = plan(query.plan_request())
     if chosen.operation == "Scan":
@@ -93,11 +95,12 @@ def _prepare(conn: Connection, query: Query) -> _Run:
     segments = spec.segments if chosen.operation == "Scan" else 1
     if chosen.extra.get("requests"):
         segments = len(chosen.extra["requests"])  # one state per partition's Query
-    run = _Run(chosen, query, _decoder(query), tuple(chosen.extra.get("hidden", ())),
+    run = _Run(chosen, query, _decoder(query) if decode else None,
+               tuple(chosen.extra.get("hidden", ())),
                tuple(key_names), fingerprint(chosen.extra.get("requests") or chosen.request,
                                              segments),
                Stats(chosen.operation, table.name, chosen.index, segments=segments))
-    run.fast = spec.shape != "wire"
+    run.fast = spec.shape != "wire" or not decode
     if spec.cursor is not None:
         run.states = decode_cursor(spec.cursor, run.fingerprint)
         if not isinstance(run.states, list) or len(run.states) != segments:
@@ -165,7 +168,7 @@ def _state_after(run: _Run, last: dict[str, Any]) -> dict[str, Any]:
     """Cursor state that resumes right after `last` (a limit stopped inside a page)."""
     if run.plan.operation == "BatchGetItem":
         keys = run.plan.request["Keys"]
-        key = {k: last[k] for k in run.query.schema.key_names}
+        key = binary_keys({k: last[k] for k in run.query.schema.key_names})
         position = keys.index(key) + 1
         return {"offset": position, "done": position >= len(keys)}
     return {"key": binary_keys({k: last[k] for k in run.key_names if k in last}),
@@ -189,7 +192,7 @@ def _key_pages(conn: Connection, run: _Run) -> Iterator[tuple[int, list[Any], di
     extra = {k: v for k, v in request.items() if k not in ("TableName", "Keys")}
     offset = state.get("offset", 0)
     for found, response in get_chunks(conn, request["TableName"], keys, extra=extra,
-                                      policy=conn.retry_policy):
+                                      policy=conn.retry_policy, fast=run.fast):
         chunk = keys[:100]
         keys = keys[100:]
         offset += len(chunk)
@@ -200,7 +203,8 @@ def _key_pages(conn: Connection, run: _Run) -> Iterator[tuple[int, list[Any], di
 def _in_key_order(found: list[dict[str, Any]], keys: list[dict[str, Any]],
                   names: tuple[str, ...]) -> list[dict[str, Any]]:
     def ident(item: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(repr(item.get(n)) for n in names)
+        key = binary_keys({n: item[n] for n in names if n in item}) or {}
+        return tuple(repr(key.get(n)) for n in names)
 
     by_key = {ident(item): item for item in found}
     return [by_key[ident(k)] for k in keys if ident(k) in by_key]
@@ -226,7 +230,12 @@ def _segment(conn: Connection, run: _Run, segment: int,
     while True:
         if start:
             params["ExclusiveStartKey"] = start
-        response = conn.call(run.plan.operation, params, fast=run.fast)
+        if run.reader is not None:
+            with raw_bodies():
+                response = conn.call(run.plan.operation, params, fast=True)
+            response = run.reader.read(response["Body"])
+        else:
+            response = conn.call(run.plan.operation, params, fast=run.fast)
         start = binary_keys(response.get("LastEvaluatedKey"))
         yield segment, response.get("Items", []), response, {"key": start, "done": not start}
         if not start:
@@ -310,22 +319,97 @@ def run(conn: Connection, query: Query) -> Result:
                   frame=_frame_maker(model, query))
 
 
-def _frame_maker(model: Any, query: Query) -> Callable[..., Any]:
+def frame(conn: Connection, query: Query, *, flatten: bool = False,
+          engine: str = "python") -> Any:
+    """Every item of a query as a DataFrame, built once from the wire items (no per-item
+    dicts or objects on the way), with the GC paused. ``engine="arrow"`` parses the
+    responses with pyarrow; both engines give the same frame."""
+    model = query.model if query.spec.shape == "model" else None
+    spec = _frame_spec(model, query, flatten)
+    prepared = _prepare(conn, query, decode=False)
+    if engine == "arrow" and _streams(prepared):
+        from ._arrow import frame_from_chunks
+
+        return frame_from_chunks(_arrow_pages(conn, prepared), spec, drop=prepared.hidden)
     from .frames import frame_from_items
+
+    return frame_from_items(_wire_items(conn, prepared), spec)
+
+
+def arrow(conn: Connection, query: Query) -> Any:
+    """Every item of a query as a pyarrow Table: response bodies parsed by pyarrow, columns
+    typed by Arrow compute (see `_arrow`); key reads and limits take the Python path."""
+    from ._arrow import arrow_from_items, table_from_chunks
+
+    prepared = _prepare(conn, query, decode=False)
+    projection = query.spec.projection
+    columns = (list(dict.fromkeys(str(p.elements[0]) for p in projection))
+               if projection else None)
+    if not _streams(prepared):
+        return arrow_from_items(_wire_items(conn, prepared), columns=columns)
+    return table_from_chunks(_arrow_pages(conn, prepared), columns=columns,
+                             drop=prepared.hidden)
+
+
+def _streams(prepared: _Run) -> bool:
+    """Whether the Arrow path applies: Query/Scan pages taken whole (no limit to cut them)."""
+    return (prepared.plan.operation not in ("GetItem", "BatchGetItem")
+            and prepared.query.spec.limit is None)
+
+
+def _wire_items(conn: Connection, prepared: _Run) -> list[dict[str, Any]]:
+    raw: list[dict[str, Any]] = []
+    with paused_gc():
+        for page in _pages(conn, prepared):
+            raw.extend(page.raw)
+    return raw
+
+
+def _arrow_pages(conn: Connection, prepared: _Run) -> list[Any]:
+    """Each response page's items as an Arrow struct array (stats and progress kept)."""
+    from ._arrow import ArrowReader
+
+    prepared.reader = ArrowReader()
+    chunks = []
+    desc = f"{prepared.plan.operation} {prepared.query.schema.name}"
+    with Progress(total=prepared.plan.extra.get("item_count"), desc=desc,
+                  enabled=prepared.query.spec.progress) as progress:
+        for _segment, items, response, _state in _scan_pages(conn, prepared):
+            chunks.append(items)
+            prepared.stats.add(response, returned=len(items))
+            progress.update(response.get("ScannedCount", len(items)))
+    return chunks
+
+
+def _frame_kind(f: Any) -> str | None:
+    """The frames kind of a model field whose decoding a whole-column conversion reproduces
+    (plain scalars, not TTL or JSON fields); None for the others."""
+    from .frames import FRAME_KINDS
+
+    kind = f.node.kind.value
+    return kind if kind in FRAME_KINDS and not (f.spec.ttl or f.spec.as_json) else None
+
+
+def _frame_spec(model: Any, query: Query, flatten: bool) -> Any:
+    from .frames import FrameSpec
 
     projection = query.spec.projection
     columns = list(dict.fromkeys(str(p) for p in projection)) if projection else None
     nested = bool(projection) and any(len(p.elements) > 1 for p in projection or ())
     if model is None:
-        return lambda raw, flatten=False: frame_from_items(
-            raw, flatten=flatten or nested, columns=columns, only=columns)
+        return FrameSpec(flatten=flatten or nested, columns=columns, only=columns)
     attrs = model.__dynamorm_attrs__
-    order = columns or list(attrs)
-    decoders = {name: f.decode for name, f in attrs.items()}
-    names = {name: f.py_name for name, f in attrs.items()}
-    return lambda raw, flatten=False: frame_from_items(
-        raw, flatten=flatten, columns=order, decoders=None if flatten else decoders,
-        names=names)
+    return FrameSpec(
+        flatten=flatten, columns=columns or list(attrs),
+        decoders=None if flatten else {name: f.decode for name, f in attrs.items()},
+        names={name: f.py_name for name, f in attrs.items()},
+        kinds={name: kind for name, f in attrs.items() if (kind := _frame_kind(f)) is not None})
+
+
+def _frame_maker(model: Any, query: Query) -> Callable[..., Any]:
+    from .frames import frame_from_items
+
+    return lambda raw, flatten=False: frame_from_items(raw, _frame_spec(model, query, flatten))
 
 
 def _counting(request: dict[str, Any]) -> dict[str, Any]:

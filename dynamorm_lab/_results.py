@@ -126,6 +126,12 @@ class Result(Sequence[Any]):
         """A DataFrame built column by column from the wire items (see `frames`)."""
         return self._frame(self.raw, flatten=flatten)
 
+    def to_arrow(self) -> Any:
+        """A pyarrow Table of the wire items (the type rule of `dynamorm_lab._arrow`)."""
+        from ._arrow import arrow_from_items
+
+        return arrow_from_items(self.raw)
+
     def to_items(self) -> list[dict[str, Any]]:
         """The wire items as DynamoDB returned them."""
         return list(self.raw)

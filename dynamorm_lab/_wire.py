@@ -11,12 +11,14 @@ decodes itself (`decode_binary`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ._codec import decode_binary
 
-__all__ = ["FAST_OPERATIONS", "binary_keys", "fast_parser_factory"]
+__all__ = ["FAST_OPERATIONS", "binary_keys", "fast_parser_factory", "raw_bodies"]
 
 FAST_OPERATIONS = frozenset({"Query", "Scan", "GetItem", "BatchGetItem"})
 _FAST_SHAPES = frozenset({"QueryOutput", "ScanOutput", "GetItemOutput", "BatchGetItemOutput"})
@@ -30,6 +32,21 @@ except ImportError:  # orjson is optional: the standard library is correct, only
     pass
 
 
+_MODE = threading.local()
+
+
+@contextmanager
+def raw_bodies() -> Iterator[None]:
+    """In this thread, read responses come back as ``{"Body": bytes}``, unparsed (for the
+    Arrow path, which parses them with pyarrow)."""
+    before = getattr(_MODE, "raw", False)
+    _MODE.raw = True
+    try:
+        yield
+    finally:
+        _MODE.raw = before
+
+
 def fast_parser_factory() -> Any:
     """A botocore response-parser factory that parses Query/Scan/GetItem/BatchGetItem output
     bodies in one JSON pass (botocore's parsers load only when a connection is made)."""
@@ -38,7 +55,11 @@ def fast_parser_factory() -> Any:
     class FastJSONParser(JSONParser):  # type: ignore[misc]
         def _do_parse(self, response: dict[str, Any], shape: Any) -> Any:
             if shape is not None and shape.name in _FAST_SHAPES:
-                parsed = _loads(response["body"]) if response["body"] else {}
+                body = response["body"]
+                if getattr(_MODE, "raw", False):
+                    parsed = {"Body": body}
+                else:
+                    parsed = _loads(body) if body else {}
                 self._inject_response_metadata(parsed, response["headers"])
                 return parsed
             return super()._do_parse(response, shape)

@@ -85,7 +85,7 @@ def batch_get(conn: Connection, target: Any, keys: Iterable[Any] | None = None, 
                 [model.path(a) for a in names], ph)
             ph.into(options)
         extra[table] = options
-    found, _missing = get_keys(conn, wire, extra=extra, policy=policy)
+    found, _missing = get_keys(conn, wire, extra=extra, policy=policy, fast=True)
     aligned = [None if item is None else model.from_item(item)
                for (model, _key), item in zip(pairs, found, strict=True)]
     missing = [pair for pair, obj in zip(pairs, aligned, strict=True) if obj is None]

@@ -6,41 +6,91 @@ float exactly (its shortest float repr is the same decimal) becomes ``float64``;
 number column stays ``object`` holding exact ``Decimal``/``int`` values. Booleans become
 ``boolean``; a missing attribute is NA. Sets, lists and maps stay Python objects, or with
 ``flatten=True`` maps spread into ``info.rating``-style columns.
+
+Speed: each column is cut out of the items once and converted with C-level maps where its
+values share one type (``int``/``float`` over the N texts, ``itemgetter`` for S and BOOL);
+only columns of sets, lists, maps, binary or mixed types decode value by value.
 """
 
 from __future__ import annotations
 
+import binascii
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
-from ._codec import decode_value
+from ._codec import decode_binary, decode_number, decode_value
 from ._gcpause import paused_gc
 
-__all__ = ["frame_from_items", "numbers_column"]
+__all__ = ["ENGINES", "FRAME_KINDS", "FrameSpec", "cells_column", "exact_floats",
+           "frame_from_items", "frame_series", "numbers_column"]
 
 _INT64 = (-(2**63), 2**63 - 1)
 
+# How to_pandas() reads responses: Python's JSON parser, or pyarrow's (the same frame).
+ENGINES = ("python", "arrow")
 
-def _columns(items: Sequence[Mapping[str, Any]], flatten: bool) -> dict[str, dict[int, Any]]:
-    columns: dict[str, dict[int, Any]] = {}
+# Model field kinds whose per-value decoding a whole-column conversion reproduces exactly.
+FRAME_KINDS = frozenset({"str", "int", "float", "decimal", "bool", "bytes"})
+
+def _number_set(texts: list[str]) -> set[Any]:
+    try:  # integral texts (int() refuses '.', 'e' and 'E', as decode_number reads them)
+        return set(map(int, texts))
+    except ValueError:
+        return {decode_number(t) for t in texts}
+
+
+_N = itemgetter("N")
+
+
+def _list(elements: list[Any]) -> list[Any]:
+    try:  # the common list of integers, at C speed
+        return list(map(int, map(_N, elements)))
+    except (KeyError, ValueError):
+        return [decode_value(e) for e in elements]
+
+
+# Per-tag decoders of a payload (the value under the tag), for single-type columns.
+_PAYLOAD: dict[str, Callable[[Any], Any]] = {
+    "SS": set,
+    "NS": _number_set,
+    "L": _list,
+    "BS": lambda payloads: {decode_binary(b) for b in payloads},
+    "B": decode_binary,
+    "NULL": lambda _: None,
+}
+
+
+def _cells(items: Sequence[Mapping[str, Any]], flatten: bool,
+           ) -> dict[str, list[Any]]:
+    """Each attribute's AttributeValues, one cell per item (None where the item lacks it)."""
+    if flatten and any("M" in av for item in items for av in item.values()):
+        return _spread_cells(items)
+    names = dict.fromkeys(chain.from_iterable(items))
+    return {name: [item.get(name) for item in items] for name in names}
+
+
+def _spread_cells(items: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    count = len(items)
+    columns: dict[str, list[Any]] = {}
+
+    def put(name: str, row: int, av: Any) -> None:
+        if "M" in av:
+            for key, inner in av["M"].items():
+                put(f"{name}.{key}", row, inner)
+            return
+        column = columns.get(name)
+        if column is None:
+            column = columns[name] = [None] * count
+        column[row] = av
+
     for row, item in enumerate(items):
         for name, av in item.items():
-            if flatten and "M" in av:
-                _spread(columns, row, name, av["M"])
-            else:
-                columns.setdefault(name, {})[row] = av
+            put(name, row, av)
     return columns
-
-
-def _spread(columns: dict[str, dict[int, Any]], row: int, prefix: str,
-            mapping: Mapping[str, Any]) -> None:
-    for key, av in mapping.items():
-        name = f"{prefix}.{key}"
-        if "M" in av:
-            _spread(columns, row, name, av["M"])
-        else:
-            columns.setdefault(name, {})[row] = av
 
 
 def numbers_column(values: list[Any]) -> tuple[list[Any], str]:
@@ -49,118 +99,173 @@ def numbers_column(values: list[Any]) -> tuple[list[Any], str]:
     missing = len(present) < len(values)
     if all(type(v) is int and _INT64[0] <= v <= _INT64[1] for v in present):
         return values, "Int64" if missing else "int64"
-    floats = []
     for value in present:
-        as_float = float(value)
-        if Decimal(repr(as_float)) != Decimal(value):
+        if Decimal(repr(float(value))) != Decimal(value):
             return values, "object"
-        floats.append(as_float)
     return [float("nan") if v is None else float(v) for v in values], "float64"
 
 
-def frame_from_items(
-    items: Sequence[Mapping[str, Any]],
-    *,
-    flatten: bool = False,
-    columns: Sequence[str] | None = None,
-    decoders: Mapping[str, Callable[[Any], Any]] | None = None,
-    names: Mapping[str, str] | None = None,
-    only: Sequence[str] | None = None,
-) -> Any:
-    """A DataFrame from wire items.
+def exact_floats(texts: list[str]) -> list[float] | None:
+    """The N texts as floats when every one survives the trip exactly, else None.
 
-    Args:
+    Most texts are already the float's shortest repr (one C-level comparison of the lists);
+    only the others ('1.50', '1E+2', '7') are compared as decimals."""
+    try:
+        floats = list(map(float, texts))
+    except ValueError:
+        return None
+    shown = list(map(repr, floats))
+    if shown != texts:
+        for text, as_text in zip(texts, shown, strict=True):
+            if text != as_text and Decimal(as_text) != Decimal(text):
+                return None
+    return floats
+
+
+@dataclass(frozen=True)
+class FrameSpec:
+    """How wire items become a DataFrame.
+
+    Attributes:
+        flatten: spread maps into ``info.rating``-style columns.
         columns: column order to start with (others follow in first-seen order); a
             projection's columns, when given, are exactly the columns.
         decoders: per-attribute decoders (a model's fields); others decode generically.
         names: attribute name -> column name (a model's Python names).
         only: keep exactly these columns (a projection; list elements stay inside lists).
+        kinds: attribute name -> a model field's kind (one of `FRAME_KINDS`), for columns
+            whose decoder a whole-column conversion reproduces.
     """
+
+    flatten: bool = False
+    columns: Sequence[str] | None = None
+    decoders: Mapping[str, Callable[[Any], Any]] | None = None
+    names: Mapping[str, str] | None = None
+    only: Sequence[str] | None = None
+    kinds: Mapping[str, str] | None = None
+
+    def order(self, seen: Sequence[str]) -> list[str]:
+        """The frame's attribute columns, given the attributes the items hold."""
+        order = list(self.columns or [])
+        if self.flatten:  # a map spread into "name.key" columns is not also a column
+            order = [c for c in order if c in seen
+                     or not any(k.startswith(c + ".") for k in seen)]
+        return order + [c for c in seen if c not in order and self.only is None]
+
+    def decoding(self, name: str) -> tuple[Callable[[Any], Any] | None, str | None]:
+        """A column's own decoder (None: generic) and the kind a whole-column conversion
+        may assume ("any" for generic columns, None when only the decoder will do)."""
+        custom = (self.decoders or {}).get(name)
+        return custom, (self.kinds or {}).get(name) if custom is not None else "any"
+
+    def build(self, pd: Any, seen: Sequence[str], count: int,
+              column: Callable[[str, Any], Any]) -> Any:
+        """The DataFrame from `column(name, index)`, one Series per attribute column."""
+        index = pd.RangeIndex(count)
+        data = {(self.names or {}).get(name, name): column(name, index)
+                for name in self.order(seen)}
+        return pd.DataFrame(data, index=index, columns=list(data) or None)
+
+
+def frame_from_items(items: Sequence[Mapping[str, Any]], spec: FrameSpec | None = None,
+                     **options: Any) -> Any:
+    """A DataFrame from wire items, as `spec` (or the same options as keywords) says."""
     import pandas as pd
 
+    spec = spec or FrameSpec(**options)
     with paused_gc():
-        return _frame(pd, items, flatten=flatten, columns=columns, decoders=decoders,
-                      names=names, only=only)
+        by_column = _cells(items, spec.flatten)
+        count = len(items)
+
+        def column(name: str, index: Any) -> Any:
+            return cells_column(pd, by_column.get(name) or [None] * count, spec, name, index)
+
+        return spec.build(pd, list(by_column), count, column)
 
 
-def _frame(pd: Any, items: Sequence[Mapping[str, Any]], *, flatten: bool,
-           columns: Sequence[str] | None, decoders: Mapping[str, Callable[[Any], Any]] | None,
-           names: Mapping[str, str] | None, only: Sequence[str] | None) -> Any:
-    by_column = _columns(items, flatten)
-    order = list(columns or [])
-    if flatten:  # a map spread into "name.key" columns is not also a column of its own
-        order = [c for c in order if c in by_column
-                 or not any(k.startswith(c + ".") for k in by_column)]
-    order += [c for c in by_column if c not in order and only is None]
-    count = len(items)
-    data: dict[str, Any] = {}
-    for name in order:
-        cells = by_column.get(name, {})
-        label = (names or {}).get(name, name)
-        custom = (decoders or {}).get(name)
-        tags = set(map(next, map(iter, cells.values())))  # one type key per value
-        if custom is None and len(tags) == 1:
-            fast = _single_type_column(pd, cells, next(iter(tags)), count)
+def cells_column(pd: Any, cells: list[Any], spec: FrameSpec, name: str, index: Any) -> Any:
+    """One attribute's Series from its AttributeValues (None where an item lacks it)."""
+    custom, kind = spec.decoding(name)
+    return _column(pd, cells, custom, kind, index)
+
+
+def _column(pd: Any, cells: list[Any], custom: Callable[[Any], Any] | None, kind: str | None,
+            index: Any) -> Any:
+    missing = cells.count(None)
+    present = cells if not missing else [av for av in cells if av is not None]
+    if present and kind is not None:  # most columns hold one type: try the first's
+        tag = next(iter(present[0]))
+        try:
+            payloads = list(map(itemgetter(tag), present))
+        except KeyError:
+            payloads = None
+        if payloads is not None:
+            fast = _single_type(pd, cells, payloads, missing=missing, tag=tag, kind=kind,
+                                index=index)
             if fast is not None:
-                data[label] = fast
-                continue
-        decode: Callable[[Any], Any] = custom or decode_value
-        values: list[Any] = [None] * count
-        for row, av in cells.items():
-            values[row] = decode(av)
-        data[label] = _series(pd, values, tags, count - len(cells), count)
-    return pd.DataFrame(data, index=pd.RangeIndex(count), columns=list(data) or None)
+                return fast
+    tags = set(chain.from_iterable(present))  # each AttributeValue has one type key
+    decode: Callable[[Any], Any] = custom or decode_value
+    if custom is None and len(tags) == 1 and next(iter(tags)) in _PAYLOAD:
+        tag = next(iter(tags))
+        convert = _PAYLOAD[tag]
+        values = [None if av is None else convert(av[tag]) for av in cells]
+    else:
+        values = [None if av is None else decode(av) for av in cells]
+    return frame_series(pd, values, tags, missing, index)
 
 
-def _spread_rows(cells: dict[int, Any], count: int, convert: Callable[[Any], Any]) -> list[Any]:
-    if len(cells) == count:
-        return [convert(v) for v in cells.values()] if list(cells) == list(range(count)) \
-            else [convert(cells[row]) for row in range(count)]
-    values: list[Any] = [None] * count
-    for row, value in cells.items():
-        values[row] = convert(value)
-    return values
+def _spread(cells: list[Any], values: list[Any], missing: int) -> list[Any]:
+    """Converted values of the present cells, back in their rows (None where missing)."""
+    if not missing:
+        return values
+    out: list[Any] = [None] * len(cells)
+    taken = iter(values)
+    for row, av in enumerate(cells):
+        if av is not None:
+            out[row] = next(taken)
+    return out
 
 
-def _short_decimal(text: str) -> bool:
-    """True when the N text has at most 15 significant digits and no exponent: such a
-    decimal survives the trip through a float exactly (so the number rule says float64)."""
-    if "e" in text or "E" in text:
-        return False
-    digits = text.lstrip("-").replace(".", "").lstrip("0")
-    return len(digits) <= 15
-
-
-def _single_type_column(pd: Any, cells: dict[int, Any], tag: str, count: int) -> Any:
-    """A column whose values all have one scalar type, built without per-value decoding.
-
-    Gives exactly what the per-value path gives (the number rule included), only faster; None
-    for the cases it does not handle."""
-    index = pd.RangeIndex(count)
-    missing = len(cells) < count
-    if tag == "S":
-        return pd.Series(_spread_rows(cells, count, lambda av: av["S"]), index=index)
-    if tag == "BOOL":
-        return pd.Series(_spread_rows(cells, count, lambda av: av["BOOL"]), dtype="boolean",
-                         index=index)
-    if tag != "N":
-        return None
-    texts = [av["N"] for av in cells.values()]
-    if not any("." in t or "e" in t or "E" in t for t in texts):
-        numbers = [int(t) for t in texts]
-        if numbers and (min(numbers) < _INT64[0] or max(numbers) > _INT64[1]):
+def _single_type(pd: Any, cells: list[Any], payloads: list[Any], *, missing: int, tag: str,
+                 kind: str, index: Any) -> Any:
+    """A column whose values all have one scalar type (`payloads`: the present values'),
+    converted as a whole; the same values and dtype as decoding value by value gives, or
+    None when it does not apply."""
+    if tag == "S" and kind in ("any", "str"):
+        return pd.Series(_spread(cells, payloads, missing), index=index)
+    if tag == "BOOL" and kind in ("any", "bool"):
+        return pd.Series(_spread(cells, payloads, missing), dtype="boolean", index=index)
+    if tag == "B" and kind in ("any", "bytes"):
+        if not all(type(p) is str for p in payloads):
             return None
-        values = _spread_rows(dict(zip(cells, numbers, strict=True)), count, lambda v: v)
-        return pd.Series(values, dtype="Int64" if missing else "int64", index=index)
-    if all(_short_decimal(t) for t in texts):
-        values = _spread_rows(dict(zip(cells, texts, strict=True)), count, float)
-        return pd.Series([float("nan") if v is None else v for v in values],
-                         dtype="float64", index=index)
-    return None
+        return frame_series(pd, _spread(cells, list(map(binascii.a2b_base64, payloads)),
+                                        missing), {"B"}, missing, index)
+    if tag != "N" or kind not in ("any", "int", "float", "decimal"):
+        return None
+    texts = payloads
+    if kind in ("any", "int"):
+        try:
+            numbers = list(map(int, texts))
+        except ValueError:
+            numbers = None
+        if numbers is not None:
+            if numbers and (min(numbers) < _INT64[0] or max(numbers) > _INT64[1]):
+                return None
+            return pd.Series(_spread(cells, numbers, missing),
+                             dtype="Int64" if missing else "int64", index=index)
+        if kind == "int":
+            return None
+    floats = list(map(float, texts)) if kind == "float" else exact_floats(texts)
+    if floats is None:
+        return None
+    values = _spread(cells, floats, missing)
+    return pd.Series([float("nan") if v is None else v for v in values] if missing
+                     else values, dtype="float64", index=index)
 
 
-def _series(pd: Any, values: list[Any], tags: set[str], missing: int, count: int) -> Any:
-    index = pd.RangeIndex(count)
+def frame_series(pd: Any, values: list[Any], tags: set[str], missing: int, index: Any) -> Any:
+    """A column's Series from its decoded values, by the number rule and the NA rule."""
     if tags == {"N"}:
         if all(v is None or (type(v) in (int, Decimal)) for v in values):
             numbers, dtype = numbers_column(values)
