@@ -29,7 +29,7 @@ from typing import Any
 
 from ._codec import decode_binary
 from ._gcpause import paused_gc
-from .frames import FrameSpec, cells_column, exact_floats, frame_from_items, frame_series
+from .frames import FrameSpec, cells_column, exact_floats, frame_series
 
 __all__ = ["ArrowReader", "arrow_from_items", "frame_from_chunks", "table_from_chunks"]
 
@@ -349,16 +349,16 @@ def _b64(value: Any) -> str:
 def frame_from_chunks(pages: Sequence[Any], spec: FrameSpec, *, drop: Sequence[str] = ()) -> Any:
     """The DataFrame `frames.frame_from_items` gives for the same items, from the pages'
     Arrow struct arrays: scalar columns converted by Arrow, the others decoded in Python
-    from their AttributeValues (so the two paths agree by construction)."""
+    from their AttributeValues (so the two paths agree by construction; a map's keys come in
+    the column's first-seen order rather than each item's own). Not for flattened frames."""
     import pandas as pd
 
+    if spec.flatten:
+        raise ValueError("flatten=True needs each item's own key order, which Arrow does not "
+                         "keep: the python engine builds flattened frames")
     pa = _pa()
     pages = [p for p in pages if len(p) and pa.types.is_struct(p.type)]
     count = sum(len(p) for p in pages)
-    if spec.flatten:
-        items = [{k: v for k, v in _stripped(item).items() if k not in drop}
-                 for page in pages for item in page.to_pylist()]
-        return frame_from_items(items, spec)
     seen: dict[str, None] = {}
     for page in pages:
         seen.update(dict.fromkeys(f.name for f in page.type if f.name not in drop))
@@ -438,10 +438,11 @@ def _plain(pa: Any, kind: Any, tag: str, members: list[dict[str, Any]]) -> bool:
         return False
     elements = [m["L"].flatten() for m in members if "L" in m]
     inner = {t for e in elements for t, values in _members(pa, e).items() if _present(values)}
+    if len(inner) != 1:
+        return False
     element = kind.value_type
-    return len(inner) == 1 and next(iter(inner)) in ("S", "BOOL", "N") and bool(
-        pa.types.is_string(element) or pa.types.is_boolean(element)
-        or pa.types.is_int64(element))
+    return bool({"S": pa.types.is_string, "BOOL": pa.types.is_boolean,
+                 "N": pa.types.is_int64}.get(inner.pop(), lambda _: False)(element))
 
 
 _KIND_FITS: dict[str, Callable[[str], bool]] = {

@@ -323,11 +323,12 @@ def frame(conn: Connection, query: Query, *, flatten: bool = False,
           engine: str = "python") -> Any:
     """Every item of a query as a DataFrame, built once from the wire items (no per-item
     dicts or objects on the way), with the GC paused. ``engine="arrow"`` parses the
-    responses with pyarrow; both engines give the same frame."""
+    responses with pyarrow (flattened frames, key reads and limits take the python engine);
+    both engines give the same frame."""
     model = query.model if query.spec.shape == "model" else None
     spec = _frame_spec(model, query, flatten)
     prepared = _prepare(conn, query, decode=False)
-    if engine == "arrow" and _streams(prepared):
+    if engine == "arrow" and not spec.flatten and _streams(prepared):
         from ._arrow import frame_from_chunks
 
         return frame_from_chunks(_arrow_pages(conn, prepared), spec, drop=prepared.hidden)

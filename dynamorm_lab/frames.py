@@ -69,7 +69,13 @@ def _cells(items: Sequence[Mapping[str, Any]], flatten: bool,
     """Each attribute's AttributeValues, one cell per item (None where the item lacks it)."""
     if flatten and any("M" in av for item in items for av in item.values()):
         return _spread_cells(items)
-    names = dict.fromkeys(chain.from_iterable(items))
+    names = list(dict.fromkeys(chain.from_iterable(items)))
+    if len(names) > 1:
+        try:  # every item holds every attribute: one C-level pass, then a transpose
+            rows = list(map(itemgetter(*names), items))
+            return dict(zip(names, map(list, zip(*rows, strict=True)), strict=True))
+        except KeyError:
+            pass
     return {name: [item.get(name) for item in items] for name in names}
 
 
