@@ -2,7 +2,9 @@
 
 Two ways in: `encode_value`/`decode_value` work on any supported value by its runtime type
 (maps and lists of unknown shape), and `encoder_for`/`decoder_for` build a converter once for
-a `TypeNode`, so a model's per-item work is a walk over prepared callables.
+a `TypeNode`. A model's codec is compiled from the same types (`encode_source`/
+`decode_source` give the common ones as inline expressions) and keeps the prepared
+converters for everything else and for the exact errors.
 
 The number rule, stated once: DynamoDB numbers are decimal, finite, at most 38 significant
 digits, magnitude between 1E-130 and 1E+126. `int` and `Decimal` are sent as they are.
@@ -19,7 +21,7 @@ import datetime as _dt
 import enum
 import json
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, cast
 
@@ -27,16 +29,19 @@ from ._types import Kind, TypeNode
 from .errors import CodecError
 
 __all__ = [
+    "SOURCE_NAMES",
     "AttributeValue",
     "Decoder",
     "Encoder",
     "decode_binary",
     "decode_item",
     "decode_number",
+    "decode_source",
     "decode_value",
     "decoder_for",
     "encode_item",
     "encode_number",
+    "encode_source",
     "encode_value",
     "encoder_for",
     "json_dumps",
@@ -56,6 +61,7 @@ _INT_FAST_LIMIT = 10**38
 _UTC = _dt.UTC
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
 _SECOND = _dt.timedelta(seconds=1)
+_BINARY = (bytes, bytearray)
 
 
 # --- numbers -------------------------------------------------------------------------------
@@ -65,6 +71,10 @@ def _check_decimal(value: Decimal) -> str:
         raise CodecError(f"{value} cannot be stored: DynamoDB numbers must be finite")
     if value.is_zero():
         return "0"
+    if type(value) is Decimal:  # the common case, without building the digit tuple:
+        text = str(value)  # it holds every coefficient digit, so a short text has few digits
+        if len(text) <= _MAX_DIGITS and _MIN_ADJUSTED <= value.adjusted() <= _MAX_ADJUSTED:
+            return text
     digits = value.as_tuple().digits
     significant = len(digits)
     while significant > 1 and digits[significant - 1] == 0:
@@ -143,16 +153,19 @@ def _enc_map(value: dict[Any, Any]) -> AttributeValue:
     return _encode_map(value, encode_value)
 
 
+_ONLY_STR, _ONLY_BYTES, _ONLY_NUMBERS = {str}, {bytes}, {int, Decimal, float}
+
+
 def _enc_set(value: set[Any] | frozenset[Any]) -> AttributeValue:
     if not value:
         raise CodecError("an empty set cannot be stored in DynamoDB (omit the attribute instead)")
-    kinds = {type(v) for v in value}
-    if kinds == {str}:
+    kinds = set(map(type, value))
+    if kinds == _ONLY_STR:
         return {"SS": list(value)}
-    if kinds <= {bytes}:
+    if kinds <= _ONLY_BYTES:
         return {"BS": list(value)}
-    if kinds <= {int, Decimal} or kinds <= {int, Decimal, float}:
-        return {"NS": [encode_number(v) for v in value]}
+    if kinds <= _ONLY_NUMBERS:
+        return {"NS": list(map(encode_number, value))}
     names = ", ".join(sorted(k.__name__ for k in kinds))
     raise CodecError(f"a set must hold only str, only numbers or only bytes, not {names}")
 
@@ -183,7 +196,14 @@ _GENERIC: dict[type, Encoder] = {
 
 def encode_value(value: Any) -> AttributeValue:
     """Encode any supported Python value by its runtime type."""
-    encoder = _GENERIC.get(type(value))
+    kind = type(value)
+    if kind is str:  # the commonest types without the table's extra call
+        return {"S": value}
+    if kind is int and -_INT_FAST_LIMIT < value < _INT_FAST_LIMIT:
+        return {"N": str(value)}
+    if kind is Decimal:
+        return {"N": _check_decimal(value)}
+    encoder = _GENERIC.get(kind)
     if encoder is not None:
         return encoder(value)
     if isinstance(value, enum.Enum):
@@ -198,36 +218,85 @@ def encode_value(value: Any) -> AttributeValue:
 
 def decode_value(av: AttributeValue) -> Any:
     """Decode any AttributeValue to plain Python (numbers by `decode_number`)."""
-    for tag, payload in av.items():
+    for tag, payload in av.items():  # the first key decides
         if tag == "S":
             return payload
         if tag == "N":
             return decode_number(payload)
-        if tag == "M":
-            return {k: decode_value(v) for k, v in payload.items()}
-        if tag == "L":
-            return [decode_value(v) for v in payload]
-        if tag == "BOOL":
-            return payload
-        if tag == "NULL":
-            return None
-        if tag == "B":
-            return decode_binary(payload)
-        if tag == "SS":
-            return set(payload)
-        if tag == "NS":
-            return {decode_number(n) for n in payload}
-        if tag == "BS":
-            return {decode_binary(b) for b in payload}
-        raise CodecError(f"unknown AttributeValue type {tag!r}")
+        decode = _BY_TAG.get(tag)
+        if decode is None:
+            raise _unknown_tag(tag)
+        return decode(payload)
     raise CodecError("an AttributeValue must have exactly one type key")
+
+
+def _unknown_tag(tag: Any) -> CodecError:
+    return CodecError(f"unknown AttributeValue type {tag!r}")
+
+
+# The two walks below read S and N values (most of any item) in place, as decode_value
+# would, and other values by their tag's function: a call per value is most of the cost.
+# (A result map starts empty, not as a copy of the wire map: a copy would stay tracked by the
+# cyclic collector even when it ends up holding only numbers and strings.)
+
+def _decode_map(payload: Mapping[str, AttributeValue]) -> dict[str, Any]:
+    out = {}
+    for key, av in payload.items():
+        for tag, value in av.items():
+            if tag == "S":
+                out[key] = value
+            elif tag == "N":  # decode_number, inlined
+                out[key] = (Decimal(value) if "." in value or "e" in value or "E" in value
+                            else int(value))
+            else:
+                decode = _BY_TAG.get(tag)
+                if decode is None:
+                    raise _unknown_tag(tag)
+                out[key] = decode(value)
+            break
+        else:
+            out[key] = decode_value(av)  # no type key: raises
+    return out
+
+
+def _decode_list(payload: Iterable[AttributeValue]) -> list[Any]:
+    out = []
+    for av in payload:
+        for tag, value in av.items():
+            if tag == "S":
+                out.append(value)
+            elif tag == "N":  # decode_number, inlined
+                out.append(Decimal(value) if "." in value or "e" in value or "E" in value
+                           else int(value))
+            else:
+                decode = _BY_TAG.get(tag)
+                if decode is None:
+                    raise _unknown_tag(tag)
+                out.append(decode(value))
+            break
+        else:
+            out.append(decode_value(av))  # no type key: raises
+    return out
 
 
 def decode_binary(payload: Any) -> bytes:
     """B payloads are bytes from botocore's parser and base64 text from the fast read path."""
-    if isinstance(payload, bytes | bytearray):
+    if isinstance(payload, _BINARY):
         return bytes(payload)
     return base64.b64decode(payload)
+
+
+# The payload of each AttributeValue type other than S and N, by tag.
+_BY_TAG: dict[str, Callable[[Any], Any]] = {
+    "M": _decode_map,
+    "L": _decode_list,
+    "BOOL": lambda payload: payload,
+    "NULL": lambda payload: None,
+    "B": decode_binary,
+    "SS": set,
+    "NS": lambda payload: {decode_number(text) for text in payload},
+    "BS": lambda payload: set(map(decode_binary, payload)),
+}
 
 
 def encode_item(item: dict[str, Any]) -> dict[str, AttributeValue]:
@@ -237,7 +306,7 @@ def encode_item(item: dict[str, Any]) -> dict[str, AttributeValue]:
 
 def decode_item(item: dict[str, AttributeValue]) -> dict[str, Any]:
     """Decode a wire item to a plain dict."""
-    return {k: decode_value(v) for k, v in item.items()}
+    return _decode_map(item)
 
 
 # --- text forms ----------------------------------------------------------------------------
@@ -541,6 +610,118 @@ def _base_decoder(node: TypeNode) -> Decoder:
             return model_cls.__dynamorm_codec__().decode(av["M"])
         return dec_model
     return decode_value  # Kind.ANY and Kind.UNION
+
+
+# --- inline source for compiled model codecs ----------------------------------------------
+#
+# A model's codec is compiled into one function per direction (see _model.ModelCodec), with the
+# common field types written into it as the expressions below instead of a call per value.
+# Each expression gives exactly what the prepared converter gives wherever it succeeds; where it
+# cannot decide (an N text that is not plain int text, a value of an unexpected type) it calls
+# that converter or raises, and the compiled codec then runs the prepared converters again for
+# the exact result or error. The expressions use only these names and the generated locals.
+
+SOURCE_NAMES: dict[str, Any] = {
+    "Decimal": Decimal, "UUID": uuid.UUID, "INT_LIMIT": _INT_FAST_LIMIT,
+    "check_decimal": _check_decimal, "decode_binary": decode_binary,
+    "decode_value": decode_value, "decode_map": _decode_map, "decode_list": _decode_list,
+    "int_from_text": _int_from_text,
+    "datetime_from_text": _datetime_from_text, "date_from_text": _dt.date.fromisoformat,
+}
+
+# The value of the AttributeValue named {av}, by declared kind; {p} is a scratch local.
+_DECODE_SOURCE = {
+    Kind.STR: "{av}['S']",
+    Kind.INT: "(int({p}) if type({p} := {av}['N']) is str else int_from_text({p}))",
+    Kind.DECIMAL: "Decimal({av}['N'])",
+    Kind.FLOAT: "float({av}['N'])",
+    Kind.BOOL: "{av}['BOOL']",
+    Kind.BYTES: "({p} if type({p} := {av}['B']) is bytes else decode_binary({p}))",
+    Kind.DATETIME: "datetime_from_text({av}['S'])",
+    Kind.DATE: "date_from_text({av}['S'])",
+    Kind.UUID: "UUID({av}['S'])",
+    Kind.ANY: "decode_value({av})",
+    Kind.UNION: "decode_value({av})",
+}
+# One element {t} of a set's list of texts (as `_scalar_from_text`).
+_TEXT_SOURCE = {
+    Kind.STR: "str({t})",
+    Kind.INT: "(int({t}) if type({t}) is str else int_from_text({t}))",
+    Kind.DECIMAL: "Decimal({t})",
+    Kind.BYTES: "decode_binary({t})",
+}
+
+
+def decode_source(node: TypeNode, av: str) -> str | None:
+    """An expression decoding the AttributeValue named `av` as `decoder_for(node)` does, or
+    None when the type has no inline form (enums, models, containers of those)."""
+    if node.kind is Kind.NONE:
+        return "None"
+    if node.kind in (Kind.LIST, Kind.DICT) and node.args[0].kind is Kind.ANY:
+        walk = "decode_list" if node.kind is Kind.LIST else "decode_map"
+        inner = f"{walk}({av}[{node.dynamo_type!r}])"
+    elif node.kind is Kind.LIST or node.kind is Kind.DICT:
+        element = decode_source(node.args[0], f"{av}_e")
+        if element is None:
+            return None
+        inner = (f"[{element} for {av}_e in {av}['L']]" if node.kind is Kind.LIST
+                 else f"{{{av}_k: {element} for {av}_k, {av}_e in {av}['M'].items()}}")
+    elif node.kind is Kind.SET:
+        element_kind = node.args[0].kind
+        if element_kind is Kind.ANY:
+            inner = f"decode_value({av})"
+        else:
+            text = _TEXT_SOURCE[element_kind].format(t=f"{av}_t")
+            inner = f"{{{text} for {av}_t in {av}[{node.dynamo_type!r}]}}"
+    elif node.kind in _DECODE_SOURCE:
+        inner = _DECODE_SOURCE[node.kind].format(av=av, p=f"{av}_p")
+    else:
+        return None
+    return f"(None if 'NULL' in {av} else {inner})" if node.optional else inner
+
+
+# A value {v} of the declared type, written inline when `guard` holds.
+_ENCODE_SOURCE = {
+    Kind.STR: ("type({v}) is str", "{{'S': {v}}}"),
+    Kind.INT: ("type({v}) is int and -INT_LIMIT < {v} < INT_LIMIT", "{{'N': str({v})}}"),
+    Kind.DECIMAL: ("type({v}) is Decimal", "{{'N': check_decimal({v})}}"),
+    Kind.BOOL: ("type({v}) is bool", "{{'BOOL': {v}}}"),
+    Kind.BYTES: ("type({v}) is bytes", "{{'B': {v}}}"),
+}
+# A non-empty set of str or of small ints, written inline when every element is one.
+_SET_SOURCE = {
+    Kind.STR: ("SS", "{x}", "type({x}) is str"),
+    Kind.INT: ("NS", "str({x})", "type({x}) is int and -INT_LIMIT < {x} < INT_LIMIT"),
+}
+
+
+def encode_source(node: TypeNode, v: str, fallback: str, names: dict[str, Any], *,
+                  non_empty: bool = False) -> str:
+    """An expression encoding the value named `v` as `encoder_for(node)` does.
+
+    `fallback` names that encoder, called for any value the inline form does not cover;
+    encoders for list elements are added to `names`. `non_empty` (index keys) leaves empty
+    strings and bytes to the fallback, which refuses them.
+    """
+    kind = node.kind
+    if kind in _ENCODE_SOURCE:
+        guard, fast = _ENCODE_SOURCE[kind]
+        if non_empty and kind in (Kind.STR, Kind.BYTES):
+            guard += " and {v}"
+        inner = f"({fast} if {guard} else {fallback}({{v}}))".format(v=v)
+    elif kind is Kind.LIST:
+        element_fallback = f"{v}_enc"
+        names[element_fallback] = encoder_for(node.args[0])
+        element = encode_source(node.args[0], f"{v}_x", element_fallback, names)
+        inner = f"({{'L': [{element} for {v}_x in {v}]}} if type({v}) is list else {fallback}({v}))"
+    elif kind is Kind.SET and node.args[0].kind in _SET_SOURCE:
+        tag, text, guard = _SET_SOURCE[node.args[0].kind]
+        texts = (f"[{text} for {{x}} in {{v}} if {guard}]").format(x=f"{v}_x", v=v)
+        inner = (f"({{'{tag}': {v}_t}} if type({v}) is set and {v} and "
+                 f"len({v}_t := {texts}) == len({v}) else {fallback}({v}))")
+    else:
+        inner = f"{fallback}({v})"
+    return f"({{'NULL': True}} if {v} is None else {inner})" if node.optional else inner
 
 
 # --- TTL: an aware datetime stored as epoch seconds ----------------------------------------

@@ -101,8 +101,12 @@ def field(
     )
 
 
-def _is_empty(value: Any) -> bool:
-    return isinstance(value, str | bytes | list | dict | set | frozenset | tuple) and not value
+# The types omit_empty (and sets, always) leave out when empty.
+EMPTY_TYPES = (str, bytes, list, dict, set, frozenset, tuple)
+
+
+def is_empty(value: Any) -> bool:
+    return isinstance(value, EMPTY_TYPES) and not value
 
 
 class Field:
@@ -125,10 +129,10 @@ class Field:
         else:
             self.encode = encoder_for(node, as_set=spec.as_set, as_json=spec.as_json)
             self.decode = decoder_for(node, as_set=spec.as_set, as_json=spec.as_json)
-        if self.is_key or spec.gsi_partition or spec.gsi_sort or spec.lsi_sort:
+        if self.is_index_key:
             self.encode = _non_empty_key(self.encode, self.attr_name)
         if spec.omit_empty or node.kind is Kind.SET or spec.as_set:
-            self.omit: Callable[[Any], bool] | None = _is_empty
+            self.omit: Callable[[Any], bool] | None = is_empty
         else:
             self.omit = None
         self.path = Path((self.attr_name,), node, self.encode)
@@ -144,7 +148,7 @@ class Field:
         auto = s.version or s.created_at or s.updated_at or s.ttl
         if not (self.node.optional or auto or self.node.kind in (Kind.ANY, Kind.NONE)):
             return "refuse"
-        index_key = self.is_key or s.gsi_partition or s.gsi_sort or s.lsi_sort
+        index_key = self.is_index_key
         has_value_default = s.default_factory is not None or (
             s.default is not MISSING and s.default is not None)
         if has_value_default and not index_key and not auto:
@@ -174,6 +178,12 @@ class Field:
     @property
     def is_key(self) -> bool:
         return self.spec.partition_key or self.spec.sort_key
+
+    @property
+    def is_index_key(self) -> bool:
+        """A key of the table or of an index (stored values cannot be empty)."""
+        s = self.spec
+        return bool(self.is_key or s.gsi_partition or s.gsi_sort or s.lsi_sort)
 
     @property
     def required(self) -> bool:

@@ -8,17 +8,20 @@ table schema and one codec, and registers the model. Instances keep their values
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
+import keyword
+import linecache
 import reprlib
 import sys
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
 from . import _session
-from ._codec import AttributeValue
+from ._codec import SOURCE_NAMES, AttributeValue, decode_source, encode_source
 from ._expr import Path, UpdateAction, path
-from ._fields import MISSING, Field, FieldSpec, check_role_type
+from ._fields import EMPTY_TYPES, MISSING, Field, FieldSpec, check_role_type, is_empty
 from ._query import Query
 from ._schema import (
     MAX_GSIS,
@@ -40,9 +43,16 @@ _repr.maxother = 60
 
 
 class ModelCodec:
-    """Encodes objects of one model to wire items and back, walking prepared callables."""
+    """Encodes objects of one model to wire items and back.
 
-    __slots__ = ("_decode", "_encode", "_missing", "model")
+    `encode` and `decode` are compiled for the model, once: one function per direction with
+    the common field types written inline (see `_codec.encode_source`). When a value is not of
+    a shape the inline code covers, or anything raises, the compiled function hands the whole
+    object or item to `encode_prepared`/`decode_prepared`, which walk the fields' prepared
+    converters and give the exact result or error (naming the attribute).
+    """
+
+    __slots__ = ("_decode", "_encode", "_missing", "decode", "encode", "model")
 
     def __init__(self, model: type[Model], stored: list[Field]) -> None:
         self.model = model
@@ -50,8 +60,11 @@ class ModelCodec:
                              for f in stored)
         self._decode = {f.attr_name: (f.py_name, f.decode) for f in stored}
         self._missing = tuple(f for f in model.__dynamorm_fields__.values())
+        self.encode: Callable[[Any], dict[str, AttributeValue]] = _compile_encoder(self, stored)
+        self.decode: Callable[[Mapping[str, AttributeValue]], Any] = _compile_decoder(self,
+                                                                                      stored)
 
-    def encode(self, obj: Any) -> dict[str, AttributeValue]:
+    def encode_prepared(self, obj: Any) -> dict[str, AttributeValue]:
         """The wire item for `obj` (None and empty-set values are left out)."""
         values = obj.__dict__
         item: dict[str, AttributeValue] = {}
@@ -72,7 +85,7 @@ class ModelCodec:
                 raise exc.at(attr_name) from None
         return item
 
-    def decode(self, item: Mapping[str, AttributeValue]) -> Any:
+    def decode_prepared(self, item: Mapping[str, AttributeValue]) -> Any:
         """A model object from a wire item (absent attributes get their empty value)."""
         obj = self.model.__new__(self.model)
         values = obj.__dict__
@@ -90,6 +103,118 @@ class ModelCodec:
                 if f.py_name not in values:
                     values[f.py_name] = f.missing_value()
         return obj
+
+
+# --- compiling a model's codec --------------------------------------------------------------
+#
+# The generated source holds no user text: attribute names, converters and defaults are
+# passed in through the namespace (A3, enc3, missing3, ...); a Python name is written as
+# ``o.name`` only when it is a plain identifier. Compiled once per model, like attrs' __init__.
+
+class _Fallback(Exception):
+    """Raised by compiled code to hand a value to the prepared converters."""
+
+
+_ABSENT = object()  # an attribute the item does not have
+
+
+def _compile(codec: ModelCodec, kind: str, lines: list[str],
+             names: dict[str, Any]) -> Callable[[Any], Any]:
+    filename = f"<dynamorm_lab {kind} {codec.model.__module__}.{codec.model.__qualname__}>"
+    source = "\n".join(lines) + "\n"
+    namespace = {**SOURCE_NAMES, **names, "Fallback": _Fallback, "model": codec.model}
+    exec(compile(source, filename, "exec"), namespace)  # source built from names only
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    return namespace[kind]  # type: ignore[no-any-return]
+
+
+_EMPTY_TYPES = frozenset(EMPTY_TYPES)
+
+
+def _inline_type(f: Field) -> TypeNode | None:
+    """The field's type when its converters are those of the type alone; None for TTL, set
+    and JSON fields, which the compiled code calls."""
+    return None if f.spec.ttl or f.spec.as_set or f.spec.as_json else f.node
+
+
+def _compile_encoder(codec: ModelCodec, stored: list[Field]) -> Callable[[Any], Any]:
+    """``encode(obj)``: per field, the value's None rule, its omit rule, then its inline
+    expression; a refusal or any error hands `obj` to `encode_prepared`."""
+    names: dict[str, Any] = {"prepared": codec.encode_prepared, "EMPTY_TYPES": _EMPTY_TYPES}
+    lines = ["def encode(obj):", "    try:", "        get = obj.__dict__.get",
+             "        item = {}"]
+    for i, f in enumerate(stored):
+        v = f"v{i}"
+        names.update({f"P{i}": f.py_name, f"A{i}": f.attr_name, f"enc{i}": f.encode,
+                      f"omit{i}": f.omit})
+        node = _inline_type(f)
+        expr = (f"enc{i}({v})" if node is None else encode_source(
+            dataclasses.replace(node, optional=False),  # None is handled before
+            v, f"enc{i}", names, non_empty=f.is_index_key))
+        lines.append(f"        {v} = get(P{i})")
+        lines.append(f"        if {v} is None:")
+        lines.append({"null": f"            item[A{i}] = {{'NULL': True}}",
+                      "refuse": "            raise Fallback",
+                      "omit": "            pass"}[f.on_none])
+        if f.omit is is_empty:
+            lines.append(f"        elif (not {v} if type({v}) in EMPTY_TYPES else omit{i}({v})):")
+            lines.append("            pass")
+        elif f.omit is not None:
+            lines.append(f"        elif omit{i}({v}):")
+            lines.append("            pass")
+        lines.append("        else:")
+        lines.append(f"            item[A{i}] = {expr}")
+    lines += ["        return item", "    except Exception:", "        pass",
+              "    return prepared(obj)"]
+    return _compile(codec, "encode", lines, names)
+
+
+def _compile_decoder(codec: ModelCodec, stored: list[Field]) -> Callable[[Any], Any]:
+    """``decode(item)``: every stored field's value read into a local first (any error hands
+    the item to `decode_prepared`), then the object made and every field set in field order,
+    absent ones to their missing value, as `decode_prepared` does."""
+    model = codec.model
+    names: dict[str, Any] = {"prepared": codec.decode_prepared, "ABSENT": _ABSENT}
+    lines = ["def decode(item):", "    if type(item) is dict:", "        try:",
+             "            get = item.get"]
+    for i, f in enumerate(stored):
+        names.update({f"A{i}": f.attr_name, f"dec{i}": f.decode})
+        node = _inline_type(f)
+        expr = (None if node is None else decode_source(node, "av")) or f"dec{i}(av)"
+        lines.append(f"            av = get(A{i}, ABSENT)")
+        lines.append(f"            x{i} = ABSENT if av is ABSENT else {expr}")
+    lines += ["        except Exception:", "            pass", "        else:",
+              "            o = model.__new__(model)"]
+    plain = _plain_attributes(model)
+    if not plain:
+        lines.append("            values = o.__dict__")
+    position = {f.py_name: i for i, f in enumerate(stored)}
+    for j, f in enumerate(model.__dynamorm_fields__.values()):
+        names[f"P{j}"], names[f"missing{j}"] = f.py_name, f.missing_value
+        target = f"o.{f.py_name}" if plain else f"values[P{j}]"
+        k = position.get(f.py_name)
+        value = (f"missing{j}()" if k is None
+                 else f"missing{j}() if x{k} is ABSENT else x{k}")
+        lines.append(f"            {target} = {value}")
+    lines += ["            return o", "    return prepared(item)"]
+    return _compile(codec, "decode", lines, names)
+
+
+def _plain_attributes(model: type[Model]) -> bool:
+    """Whether ``o.name = value`` stores into the instance just as ``o.__dict__[name]`` does.
+
+    Then a decoded object keeps its values inline (CPython 3.11+) and never makes a
+    ``__dict__`` unless asked for one: one object less for the cyclic collector per item.
+    """
+    if any("__setattr__" in vars(base) for base in model.__mro__ if base is not object):
+        return False
+    for name in model.__dynamorm_fields__:
+        if type(name) is not str or not name.isidentifier() or keyword.iskeyword(name):
+            return False
+        attribute = inspect.getattr_static(model, name, None)
+        if hasattr(type(attribute), "__set__") or hasattr(type(attribute), "__delete__"):
+            return False
+    return True
 
 
 class _FieldAccessor:

@@ -22,7 +22,7 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from ._codec import decode_binary, decode_number, decode_value
+from ._codec import decode_binary, decode_item, decode_number, decode_value
 from ._gcpause import paused_gc
 
 __all__ = ["ENGINES", "FRAME_KINDS", "FrameSpec", "cells_column", "exact_floats",
@@ -58,6 +58,7 @@ _PAYLOAD: dict[str, Callable[[Any], Any]] = {
     "SS": set,
     "NS": _number_set,
     "L": _list,
+    "M": decode_item,  # a map payload is shaped like an item
     "BS": lambda payloads: {decode_binary(b) for b in payloads},
     "B": decode_binary,
     "NULL": lambda _: None,
@@ -210,14 +211,12 @@ def _column(pd: Any, cells: list[Any], custom: Callable[[Any], Any] | None, kind
                                 index=index)
             if fast is not None:
                 return fast
+            if custom is None and tag in _PAYLOAD:
+                values = _spread(cells, list(map(_PAYLOAD[tag], payloads)), missing)
+                return frame_series(pd, values, {tag}, missing, index)
     tags = set(chain.from_iterable(present))  # each AttributeValue has one type key
     decode: Callable[[Any], Any] = custom or decode_value
-    if custom is None and len(tags) == 1 and next(iter(tags)) in _PAYLOAD:
-        tag = next(iter(tags))
-        convert = _PAYLOAD[tag]
-        values = [None if av is None else convert(av[tag]) for av in cells]
-    else:
-        values = [None if av is None else decode(av) for av in cells]
+    values = [None if av is None else decode(av) for av in cells]
     return frame_series(pd, values, tags, missing, index)
 
 
