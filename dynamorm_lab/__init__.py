@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from . import errors
 from ._backfill import BackfillReport
 from ._batch import RetryPolicy, WriteFailure, WriteReport
+from ._bulk import decode_items, encode_items
 from ._connection import Connection, connect, default_connection
 from ._expr import Condition, Path, Placeholders, UpdateAction, attr, path
 from ._fields import Field, field
@@ -112,7 +113,9 @@ __all__ = [  # noqa: RUF022 - plain sorted(), checked by tests/unit/test_exports
     "WriteReport",
     "attr",
     "connect",
+    "decode_items",
     "default_connection",
+    "encode_items",
     "errors",
     "execute",
     "export_json",

@@ -15,10 +15,11 @@ import linecache
 import reprlib
 import sys
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
 from . import _session
+from ._bulk import convert_all
 from ._codec import SOURCE_NAMES, AttributeValue, decode_source, encode_source
 from ._expr import Path, UpdateAction, path
 from ._fields import EMPTY_TYPES, MISSING, Field, FieldSpec, check_role_type, is_empty
@@ -319,6 +320,32 @@ class Model:
     def from_item(cls, item: Mapping[str, AttributeValue]) -> typing.Self:
         """An object from a DynamoDB wire item."""
         return cls.__dynamorm_codec__().decode(item)  # type: ignore[no-any-return]
+
+    @classmethod
+    def to_items(cls, objects: Iterable[typing.Self]) -> list[dict[str, AttributeValue]]:
+        """Many objects as wire items at once (the GC paused; see `_bulk`)."""
+        encode = cls.__dynamorm_codec__().encode
+
+        def one(obj: Any) -> dict[str, AttributeValue]:
+            if type(obj) is cls:
+                return encode(obj)
+            if isinstance(obj, cls):
+                return obj.to_item()
+            raise CodecError(f"expected a {cls.__name__}, got {type(obj).__name__}")
+
+        return convert_all(objects, one, f"{cls.__name__} objects")
+
+    @classmethod
+    def from_items(cls, items: Iterable[Mapping[str, AttributeValue]]) -> list[typing.Self]:
+        """Objects from many wire items at once (the GC paused; see `_bulk`)."""
+        decode = cls.__dynamorm_codec__().decode
+
+        def one(item: Any) -> Any:
+            if not isinstance(item, Mapping):
+                raise CodecError(f"expected a wire item (a dict), got {type(item).__name__}")
+            return decode(item)
+
+        return convert_all(items, one, "wire items")
 
     @classmethod
     def path(cls, text: str) -> Path:
