@@ -137,7 +137,7 @@ def get(conn: Connection, model: type[Model], key: Sequence[Any], named: Mapping
         consistent: bool, attributes: Sequence[Any] | None) -> Any:
     wire = key_from(model, key, named)
     params = build_get(model, wire, consistent=consistent, attributes=attributes)
-    item = conn.call("GetItem", params).get("Item")
+    item = conn.call("GetItem", params, fast=True).get("Item")
     if item is None:
         raise ItemNotFound(f"no {model.__name__} with key {_show(wire)} in table "
                            f"{model.__table__}", table=model.__table__, key=wire)

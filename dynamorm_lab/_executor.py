@@ -332,9 +332,18 @@ def frame(conn: Connection, query: Query, *, flatten: bool = False,
         from ._arrow import frame_from_chunks
 
         return frame_from_chunks(_arrow_pages(conn, prepared), spec, drop=prepared.hidden)
-    from .frames import frame_from_items
+    from .frames import FrameBuilder, frame_from_items
 
-    return frame_from_items(_wire_items(conn, prepared), spec)
+    if not _streams(prepared):
+        return frame_from_items(_wire_items(conn, prepared), spec)
+    builder = FrameBuilder(spec)
+    with paused_gc():
+        for items in _streamed(conn, prepared):
+            for item in items if prepared.hidden else ():
+                for name in prepared.hidden:
+                    item.pop(name, None)
+            builder.add(items)
+        return builder.finish()
 
 
 def arrow(conn: Connection, query: Query) -> Any:
@@ -371,15 +380,22 @@ def _arrow_pages(conn: Connection, prepared: _Run) -> list[Any]:
     from ._arrow import ArrowReader
 
     prepared.reader = ArrowReader()
-    chunks = []
+    return list(_streamed(conn, prepared))
+
+
+def _streamed(conn: Connection, prepared: _Run) -> Iterator[Any]:
+    """Each Query/Scan page's items as they arrive, stats and progress kept. Pages are
+    fetched ahead in a thread (one per segment), so the server works on the next page
+    while the caller decodes this one."""
+    source = (_scan_pages(conn, prepared) if prepared.plan.extra.get("requests")
+              else _parallel(conn, prepared))
     desc = f"{prepared.plan.operation} {prepared.query.schema.name}"
     with Progress(total=prepared.plan.extra.get("item_count"), desc=desc,
                   enabled=prepared.query.spec.progress) as progress:
-        for _segment, items, response, _state in _scan_pages(conn, prepared):
-            chunks.append(items)
+        for _segment, items, response, _state in source:
             prepared.stats.add(response, returned=len(items))
             progress.update(response.get("ScannedCount", len(items)))
-    return chunks
+            yield items
 
 
 def _frame_kind(f: Any) -> str | None:

@@ -25,7 +25,7 @@ from typing import Any
 from ._codec import decode_binary, decode_item, decode_number, decode_value
 from ._gcpause import paused_gc
 
-__all__ = ["ENGINES", "FRAME_KINDS", "FrameSpec", "cells_column", "exact_floats",
+__all__ = ["ENGINES", "FRAME_KINDS", "FrameBuilder", "FrameSpec", "cells_column", "exact_floats",
            "frame_from_items", "frame_series", "numbers_column"]
 
 _INT64 = (-(2**63), 2**63 - 1)
@@ -177,17 +177,110 @@ class FrameSpec:
 def frame_from_items(items: Sequence[Mapping[str, Any]], spec: FrameSpec | None = None,
                      **options: Any) -> Any:
     """A DataFrame from wire items, as `spec` (or the same options as keywords) says."""
-    import pandas as pd
+    builder = FrameBuilder(spec or FrameSpec(**options))
+    builder.add(items)
+    return builder.finish()
 
-    spec = spec or FrameSpec(**options)
-    with paused_gc():
-        by_column = _cells(items, spec.flatten)
-        count = len(items)
 
-        def column(name: str, index: Any) -> Any:
-            return cells_column(pd, by_column.get(name) or [None] * count, spec, name, index)
+class FrameBuilder:
+    """Builds a DataFrame page by page, so that the slow part (decoding sets, lists, maps
+    and a model's own types value by value) runs while the next page is on its way.
 
-        return spec.build(pd, list(by_column), count, column)
+    Whole-column choices (dtypes, the number rule) wait for `finish()`, which sees every
+    value: the frame is the one `frame_from_items` gives for all the items at once.
+    """
+
+    def __init__(self, spec: FrameSpec) -> None:
+        self.spec = spec
+        self.count = 0
+        self._cells: dict[str, list[Any]] = {}
+        self._decoded: dict[str, _Decoded | None] = {}
+
+    def add(self, items: Sequence[Mapping[str, Any]]) -> None:
+        """Take one page of wire items."""
+        with paused_gc():
+            page = _cells(items, self.spec.flatten)
+            size = len(items)
+            for name, cells in page.items():
+                if name not in self._cells:
+                    self._cells[name] = [None] * self.count
+                    self._decoded[name] = _Decoded(self.count)
+                self._cells[name] += cells
+                decoded = self._decoded[name]
+                if decoded is not None and not decoded.add(cells, *self.spec.decoding(name)):
+                    self._decoded[name] = None  # decided at the end, from the cells
+            for name, column in self._cells.items():
+                if name not in page:
+                    column.extend([None] * size)
+                    decoded = self._decoded[name]
+                    if decoded is not None:
+                        decoded.pad(size)
+            self.count += size
+
+    def finish(self) -> Any:
+        """The DataFrame of every item added."""
+        import pandas as pd
+
+        with paused_gc():
+            def column(name: str, index: Any) -> Any:
+                decoded = self._decoded.get(name)
+                if decoded is not None and decoded.mode is not None:
+                    return frame_series(pd, decoded.values, decoded.tags, decoded.missing,
+                                        index)
+                return cells_column(pd, self._cells.get(name) or [None] * self.count,
+                                    self.spec, name, index)
+
+            return self.spec.build(pd, list(self._cells), self.count, column)
+
+
+class _Decoded:
+    """One column's values decoded page by page, while every page allows it: a single
+    set/list/map type decoded generically, or a model type only its own decoder reads.
+    (Scalar columns are converted whole at the end, at C speed.)"""
+
+    __slots__ = ("missing", "mode", "tags", "values")
+
+    def __init__(self, rows: int) -> None:
+        self.values: list[Any] = [None] * rows
+        self.missing = rows
+        self.tags: set[str] = set()
+        self.mode: Any = None
+
+    def pad(self, rows: int) -> None:
+        self.values += [None] * rows
+        self.missing += rows
+
+    def add(self, cells: list[Any], custom: Callable[[Any], Any] | None,
+            kind: str | None) -> bool:
+        """Decode a page's cells; False when this column must wait for the end."""
+        missing = cells.count(None)
+        present = cells if not missing else [av for av in cells if av is not None]
+        if custom is not None and kind is None:  # only the field's decoder reads it
+            mode: Any = custom
+            values = [None if av is None else custom(av) for av in cells]
+            tags = set(chain.from_iterable(present))
+        elif custom is None and kind is not None and present:
+            tag = next(iter(present[0]))
+            if tag not in _PAYLOAD or tag == "B":  # B: the whole column, at the end
+                return False
+            try:
+                payloads = list(map(itemgetter(tag), present))
+            except KeyError:
+                return False
+            mode, tags = tag, {tag}
+            values = _spread(cells, list(map(_PAYLOAD[tag], payloads)), missing)
+        elif not present:
+            self.pad(len(cells))
+            return True
+        else:
+            return False
+        if self.mode is not None and self.mode != mode:
+            return False
+        self.mode = mode
+        self.values += values
+        self.missing += missing
+        self.tags |= tags
+        return True
 
 
 def cells_column(pd: Any, cells: list[Any], spec: FrameSpec, name: str, index: Any) -> Any:

@@ -597,10 +597,13 @@ def test_get_consistent_sends_a_consistent_read(db: dl.Connection, make_table: A
     def hook(params: dict[str, Any], **kwargs: Any) -> None:
         sent.append(dict(params))
 
-    db.client.meta.events.register("provide-client-params.dynamodb.GetItem", hook)
+    db.on("provide-client-params.dynamodb.GetItem", hook)  # reads use the data-plane client
     db.update(Item, Item.plays.set(11), key="u")
 
-    got = Item.get("u", consistent=True)
+    try:
+        got = Item.get("u", consistent=True)
+    finally:
+        db.off("provide-client-params.dynamodb.GetItem", hook)
     assert got.plays == 11
     assert sent[-1]["ConsistentRead"] is True
     assert sent[-1]["Key"] == item_key("u")
