@@ -602,14 +602,14 @@ def test_get_consistent_sends_a_consistent_read(db: dl.Connection, make_table: A
 
     try:
         got = Item.get("u", consistent=True)
+        assert got.plays == 11
+        assert sent[-1]["ConsistentRead"] is True
+        assert sent[-1]["Key"] == item_key("u")
+
+        Item.get("u")
+        assert sent[-1]["ConsistentRead"] is False
     finally:
         db.off("provide-client-params.dynamodb.GetItem", hook)
-    assert got.plays == 11
-    assert sent[-1]["ConsistentRead"] is True
-    assert sent[-1]["Key"] == item_key("u")
-
-    Item.get("u")
-    assert sent[-1]["ConsistentRead"] is False
 
 
 def test_get_with_attributes_reads_only_those(db: dl.Connection, make_table: Any,
