@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 BACKEND_VARIABLE = "DYNAMORM_TEST_BACKEND"
 
@@ -95,3 +96,17 @@ class Dynalite:
 
     def reset(self) -> None:
         raise RuntimeError("dynalite keeps its data until stopped")
+
+
+SAMPLE_NAMES = ("movies", "battle-royale", "online-shop", "product-catalog")
+
+
+def connect_with_samples(endpoint_url: str) -> Any:
+    """A connection (not the default) to `endpoint_url` with every bundled sample loaded."""
+    import dynamorm_lab as dl
+
+    connection = dl.connect(endpoint_url, make_default=False)
+    for name in SAMPLE_NAMES:
+        report = dl.load_sample(name, connection)
+        assert all(r.ok for r in report.values()), f"sample {name} did not load: {report}"
+    return connection

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pytest
+from backends import connect_with_samples
 
 import dynamorm_lab as dl
 from dynamorm_lab.errors import ValidationError
@@ -163,10 +164,7 @@ def blob_items() -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def conn(server: LocalServer) -> Iterator[dl.Connection]:
     """A connection with the sample data sets and this module's two tables loaded."""
-    connection = dl.connect(server.endpoint_url, make_default=False)
-    for name in ("movies", "battle-royale", "online-shop", "product-catalog"):
-        report = dl.load_sample(name, connection)
-        assert all(r.ok for r in report.values())
+    connection = connect_with_samples(server.endpoint_url)
     connection.create_table(KITCHEN_SCHEMA)
     connection.create_table(BLOBS_SCHEMA)
     try:

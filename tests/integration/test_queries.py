@@ -27,7 +27,7 @@ from dynamorm_lab.local import LocalServer
 
 pytestmark = pytest.mark.integration
 
-from backends import DATASETS  # noqa: E402 - shared/ beside the checkout
+from backends import DATASETS, connect_with_samples  # noqa: E402 - shared/ beside the checkout
 
 A = dl.attr
 P = dl.path
@@ -171,10 +171,7 @@ def rating(movie: dict[str, Any]) -> Any:
 @pytest.fixture(scope="module")
 def conn(server: LocalServer) -> Iterator[dl.Connection]:
     """A module-scoped connection with every sample data set loaded."""
-    connection = dl.connect(server.endpoint_url, make_default=False)
-    for name in ("movies", "battle-royale", "online-shop", "product-catalog"):
-        report = dl.load_sample(name, connection)
-        assert all(r.ok for r in report.values())
+    connection = connect_with_samples(server.endpoint_url)
     yield connection
     connection.close()
 
