@@ -110,3 +110,15 @@ def connect_with_samples(endpoint_url: str) -> Any:
         report = dl.load_sample(name, connection)
         assert all(r.ok for r in report.values()), f"sample {name} did not load: {report}"
     return connection
+
+
+def count_sends(connection: Any) -> list[str]:
+    """The event name of every HTTP request the connection sends from now on, through any of
+    its clients (reads go through the data-plane client)."""
+    sent: list[str] = []
+
+    def hook(request: Any, **kwargs: Any) -> None:
+        sent.append(kwargs.get("event_name", "?"))
+
+    connection.on("before-send.dynamodb", hook)
+    return sent

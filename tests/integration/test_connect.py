@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 import pytest
+from backends import count_sends
 
 import dynamorm_lab as dl
 import dynamorm_lab._connection as connection_module
@@ -71,14 +72,6 @@ def raw_client(endpoint_url: str) -> Any:
         aws_access_key_id="local", aws_secret_access_key="local")
 
 
-def count_sends(connection: dl.Connection) -> list[str]:
-    sent: list[str] = []
-
-    def hook(request: Any, **kwargs: Any) -> None:
-        sent.append(kwargs.get("event_name", "?"))
-
-    connection.client.meta.events.register("before-send.dynamodb", hook)
-    return sent
 
 
 def clear_aws_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

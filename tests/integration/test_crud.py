@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from backends import count_sends
 
 import dynamorm_lab as dl
 from dynamorm_lab.local import LocalServer
@@ -72,15 +73,6 @@ def _norm_av(av: dict[str, Any]) -> dict[str, Any]:
     return {tag: payload}
 
 
-def count_sends(db: dl.Connection) -> list[str]:
-    """Record the operation name of every HTTP request the client actually sends."""
-    sent: list[str] = []
-
-    def hook(request: Any, **kwargs: Any) -> None:
-        sent.append(kwargs.get("event_name", "?"))
-
-    db.client.meta.events.register("before-send.dynamodb", hook)
-    return sent
 
 
 # --- models (one class per test, built for that test's table) ---------------------------------
