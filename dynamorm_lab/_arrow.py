@@ -29,11 +29,18 @@ from typing import Any
 
 from ._codec import decode_binary
 from ._gcpause import paused_gc
-from .frames import FrameSpec, cells_column, exact_floats, frame_series
+from .frames import (
+    FrameSpec,
+    cells_column,
+    exact_floats,
+    fits_int64,
+    frame_series,
+    integers,
+    spread_rows,
+)
 
 __all__ = ["ArrowReader", "arrow_from_items", "frame_from_chunks", "table_from_chunks"]
 
-_INT64 = (-(2**63), 2**63 - 1)
 _TAGS = ("S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "L", "M")
 
 
@@ -53,29 +60,18 @@ def numbers_from_texts(texts: list[str | None]) -> Any:
     """N texts (None where missing) as one Arrow array by the N rule."""
     pa = _pa()
     present = [t for t in texts if t is not None]
-    try:
-        ints = list(map(int, present))
-    except ValueError:
-        ints = None
-    if ints is not None and (not ints or (min(ints) >= _INT64[0] and max(ints) <= _INT64[1])):
-        return pa.array(_back(texts, ints), pa.int64())
+    ints = integers(present)
+    if ints is not None and fits_int64(ints):
+        return pa.array(spread_rows(texts, ints), pa.int64())
     floats = exact_floats(present)
     if floats is not None:
-        return pa.array(_back(texts, floats), pa.float64())
+        return pa.array(spread_rows(texts, floats), pa.float64())
     decimals = [Decimal(t) for t in present]
     scale = max(max(-d.as_tuple().exponent, 0) for d in decimals)  # type: ignore[operator]
     whole = max(len(d.as_tuple().digits) + d.as_tuple().exponent for d in decimals)  # type: ignore[operator]
     if max(whole, 0) + scale <= 38:
-        return pa.array(_back(texts, decimals), pa.decimal128(38, scale))
+        return pa.array(spread_rows(texts, decimals), pa.decimal128(38, scale))
     return pa.array(texts, pa.string())
-
-
-def _back(texts: list[Any], values: list[Any]) -> list[Any]:
-    """Converted values put back in their rows (None where the text was None)."""
-    if len(values) == len(texts):
-        return values
-    taken = iter(values)
-    return [None if t is None else next(taken) for t in texts]
 
 
 def _numbers_arrow(texts: Any) -> Any:
@@ -87,8 +83,11 @@ def _numbers_arrow(texts: Any) -> Any:
 
     try:
         return pc.cast(texts, pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # not all integral: decimals
+        return _decimals_arrow(pa, pc, texts)
+
+
+def _decimals_arrow(pa: Any, pc: Any, texts: Any) -> Any:
     digits = pc.utf8_length(pc.utf8_ltrim(pc.replace_substring_regex(texts, "[-.]", ""), "0"))
     exponent = pc.match_substring_regex(texts, "[eE]")
     if not pc.any(exponent).as_py() and (pc.max(digits).as_py() or 0) <= 15:

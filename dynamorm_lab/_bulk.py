@@ -26,15 +26,19 @@ def convert_all(values: Iterable[Any], convert: Callable[[Any], Any], what: str)
     with paused_gc():
         try:
             return list(map(convert, values))
-        except CodecError:
-            pass
-        out = []  # again, one by one, to say which value failed
-        for index, value in enumerate(values):
-            try:
-                out.append(convert(value))
-            except CodecError as exc:
-                raise exc.at(f"[{index}]") from None
-        return out
+        except CodecError as exc:
+            raise _located(exc, values, convert) from None
+
+
+def _located(error: CodecError, values: list[Any], convert: Callable[[Any], Any]) -> CodecError:
+    """The error with the position of the first value that fails (found by converting again
+    one by one: the fast pass above does not count)."""
+    for index, value in enumerate(values):
+        try:
+            convert(value)
+        except CodecError as exc:
+            return exc.at(f"[{index}]")
+    return error
 
 
 def encode_items(items: Iterable[dict[str, Any]]) -> list[dict[str, AttributeValue]]:

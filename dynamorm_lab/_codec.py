@@ -29,6 +29,7 @@ from ._types import Kind, TypeNode
 from .errors import CodecError
 
 __all__ = [
+    "PAYLOAD_DECODERS",
     "SOURCE_NAMES",
     "AttributeValue",
     "Decoder",
@@ -223,7 +224,7 @@ def decode_value(av: AttributeValue) -> Any:
             return payload
         if tag == "N":
             return decode_number(payload)
-        decode = _BY_TAG.get(tag)
+        decode = PAYLOAD_DECODERS.get(tag)
         if decode is None:
             raise _unknown_tag(tag)
         return decode(payload)
@@ -249,7 +250,7 @@ def _decode_map(payload: Mapping[str, AttributeValue]) -> dict[str, Any]:
                 out[key] = (Decimal(value) if "." in value or "e" in value or "E" in value
                             else int(value))
             else:
-                decode = _BY_TAG.get(tag)
+                decode = PAYLOAD_DECODERS.get(tag)
                 if decode is None:
                     raise _unknown_tag(tag)
                 out[key] = decode(value)
@@ -269,7 +270,7 @@ def _decode_list(payload: Iterable[AttributeValue]) -> list[Any]:
                 out.append(Decimal(value) if "." in value or "e" in value or "E" in value
                            else int(value))
             else:
-                decode = _BY_TAG.get(tag)
+                decode = PAYLOAD_DECODERS.get(tag)
                 if decode is None:
                     raise _unknown_tag(tag)
                 out.append(decode(value))
@@ -287,7 +288,7 @@ def decode_binary(payload: Any) -> bytes:
 
 
 # The payload of each AttributeValue type other than S and N, by tag.
-_BY_TAG: dict[str, Callable[[Any], Any]] = {
+PAYLOAD_DECODERS: dict[str, Callable[[Any], Any]] = {
     "M": _decode_map,
     "L": _decode_list,
     "BOOL": lambda payload: payload,

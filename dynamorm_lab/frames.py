@@ -22,11 +22,12 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from ._codec import decode_binary, decode_item, decode_number, decode_value
+from ._codec import PAYLOAD_DECODERS, decode_value
 from ._gcpause import paused_gc
 
 __all__ = ["ENGINES", "FRAME_KINDS", "FrameBuilder", "FrameSpec", "cells_column", "exact_floats",
-           "frame_from_items", "frame_series", "numbers_column"]
+           "fits_int64", "frame_from_items", "frame_series", "integers", "numbers_column",
+           "spread_rows"]
 
 _INT64 = (-(2**63), 2**63 - 1)
 
@@ -36,47 +37,16 @@ ENGINES = ("python", "arrow")
 # Model field kinds whose per-value decoding a whole-column conversion reproduces exactly.
 FRAME_KINDS = frozenset({"str", "int", "float", "decimal", "bool", "bytes"})
 
-def _number_set(texts: list[str]) -> set[Any]:
-    try:  # integral texts (int() refuses '.', 'e' and 'E', as decode_number reads them)
-        return set(map(int, texts))
-    except ValueError:
-        return {decode_number(t) for t in texts}
-
-
-_N = itemgetter("N")
-
-
-def _list(elements: list[Any]) -> list[Any]:
-    try:  # the common list of integers, at C speed
-        return list(map(int, map(_N, elements)))
-    except (KeyError, ValueError):
-        return [decode_value(e) for e in elements]
-
-
-# Per-tag decoders of a payload (the value under the tag), for single-type columns.
-_PAYLOAD: dict[str, Callable[[Any], Any]] = {
-    "SS": set,
-    "NS": _number_set,
-    "L": _list,
-    "M": decode_item,  # a map payload is shaped like an item
-    "BS": lambda payloads: {decode_binary(b) for b in payloads},
-    "B": decode_binary,
-    "NULL": lambda _: None,
-}
-
-
 def _cells(items: Sequence[Mapping[str, Any]], flatten: bool,
            ) -> dict[str, list[Any]]:
     """Each attribute's AttributeValues, one cell per item (None where the item lacks it)."""
     if flatten and any("M" in av for item in items for av in item.values()):
         return _spread_cells(items)
     names = list(dict.fromkeys(chain.from_iterable(items)))
-    if len(names) > 1:
-        try:  # every item holds every attribute: one C-level pass, then a transpose
-            rows = list(map(itemgetter(*names), items))
-            return dict(zip(names, map(list, zip(*rows, strict=True)), strict=True))
-        except KeyError:
-            pass
+    if len(names) > 1 and all(len(item) == len(names) for item in items):
+        # every item holds every attribute: one C-level pass, then a transpose
+        rows = list(map(itemgetter(*names), items))
+        return dict(zip(names, map(list, zip(*rows, strict=True)), strict=True))
     return {name: [item.get(name) for item in items] for name in names}
 
 
@@ -110,6 +80,20 @@ def numbers_column(values: list[Any]) -> tuple[list[Any], str]:
         if Decimal(repr(float(value))) != Decimal(value):
             return values, "object"
     return [float("nan") if v is None else float(v) for v in values], "float64"
+
+
+def integers(texts: list[str]) -> list[int] | None:
+    """The N texts as ints when every one is integral in form, else None (int() refuses
+    '.', 'e' and 'E', which is how `decode_number` tells a Decimal)."""
+    try:
+        return list(map(int, texts))
+    except ValueError:
+        return None
+
+
+def fits_int64(numbers: list[int]) -> bool:
+    """Whether every integer fits an int64 column."""
+    return not numbers or (min(numbers) >= _INT64[0] and max(numbers) <= _INT64[1])
 
 
 def exact_floats(texts: list[str]) -> list[float] | None:
@@ -261,14 +245,14 @@ class _Decoded:
             tags = set(chain.from_iterable(present))
         elif custom is None and kind is not None and present:
             tag = next(iter(present[0]))
-            if tag not in _PAYLOAD or tag == "B":  # B: the whole column, at the end
+            if tag not in PAYLOAD_DECODERS or tag in ("B", "BOOL"):  # scalars: at the end
                 return False
             try:
                 payloads = list(map(itemgetter(tag), present))
             except KeyError:
                 return False
             mode, tags = tag, {tag}
-            values = _spread(cells, list(map(_PAYLOAD[tag], payloads)), missing)
+            values = _spread(cells, list(map(PAYLOAD_DECODERS[tag], payloads)), missing)
         elif not present:
             self.pad(len(cells))
             return True
@@ -304,8 +288,8 @@ def _column(pd: Any, cells: list[Any], custom: Callable[[Any], Any] | None, kind
                                 index=index)
             if fast is not None:
                 return fast
-            if custom is None and tag in _PAYLOAD:
-                values = _spread(cells, list(map(_PAYLOAD[tag], payloads)), missing)
+            if custom is None and tag in PAYLOAD_DECODERS:
+                values = _spread(cells, list(map(PAYLOAD_DECODERS[tag], payloads)), missing)
                 return frame_series(pd, values, {tag}, missing, index)
     tags = set(chain.from_iterable(present))  # each AttributeValue has one type key
     decode: Callable[[Any], Any] = custom or decode_value
@@ -313,7 +297,12 @@ def _column(pd: Any, cells: list[Any], custom: Callable[[Any], Any] | None, kind
     return frame_series(pd, values, tags, missing, index)
 
 
-def _spread(cells: list[Any], values: list[Any], missing: int) -> list[Any]:
+def spread_rows(cells: Sequence[Any], values: list[Any]) -> list[Any]:
+    """Converted values of the present (not None) cells, back in their rows."""
+    return _spread(cells, values, len(cells) - len(values))
+
+
+def _spread(cells: Sequence[Any], values: list[Any], missing: int) -> list[Any]:
     """Converted values of the present cells, back in their rows (None where missing)."""
     if not missing:
         return values
@@ -343,12 +332,9 @@ def _single_type(pd: Any, cells: list[Any], payloads: list[Any], *, missing: int
         return None
     texts = payloads
     if kind in ("any", "int"):
-        try:
-            numbers = list(map(int, texts))
-        except ValueError:
-            numbers = None
+        numbers = integers(texts)
         if numbers is not None:
-            if numbers and (min(numbers) < _INT64[0] or max(numbers) > _INT64[1]):
+            if not fits_int64(numbers):
                 return None
             return pd.Series(_spread(cells, numbers, missing),
                              dtype="Int64" if missing else "int64", index=index)

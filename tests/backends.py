@@ -122,3 +122,16 @@ def count_sends(connection: Any) -> list[str]:
 
     connection.on("before-send.dynamodb", hook)
     return sent
+
+
+def raw_scan(connection: Any, table: str) -> list[dict[str, Any]]:
+    """Every item of `table` read with the plain botocore client (consistent, all pages): what
+    is really stored, independent of the library's read path."""
+    items: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
+    while True:
+        page = connection.client.scan(**params)
+        items += page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return items
+        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from backends import raw_scan
 from faults import FaultProxy
 
 import dynamorm_lab as dl
@@ -64,16 +65,6 @@ def via_proxy(proxy: FaultProxy) -> Iterator[Callable[..., dl.Connection]]:
         conn.close()
 
 
-def raw_scan(db: dl.Connection, table: str) -> list[dict[str, Any]]:
-    """Every stored item, read directly from the server (a paginated consistent Scan)."""
-    items: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
-    while True:
-        page = db.client.scan(**params)
-        items += page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return items
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def normalized(item: dict[str, Any]) -> dict[str, Any]:

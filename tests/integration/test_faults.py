@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from backends import raw_scan
 from faults import FaultProxy
 
 import dynamorm_lab as dl
@@ -153,15 +154,6 @@ def via_proxy(proxy: FaultProxy) -> Iterator[Callable[..., dl.Connection]]:
         conn.close()
 
 
-def raw_scan(conn: dl.Connection, table: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
-    while True:
-        page = conn.client.scan(**params)
-        items += page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return items
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def raw_get(conn: dl.Connection, table: str, key: dict[str, Any]) -> dict[str, Any] | None:

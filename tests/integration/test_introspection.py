@@ -25,7 +25,7 @@ from dynamorm_lab.samples import sample_items
 
 pytestmark = pytest.mark.integration
 
-from backends import DATASETS  # noqa: E402 - shared/ beside the checkout
+from backends import DATASETS, raw_scan  # noqa: E402 - shared/ beside the checkout
 
 SAMPLES = ("movies", "product-catalog", "battle-royale", "online-shop")
 SAMPLE_OF = {"Movies": "movies", "ProductCatalog": "product-catalog",
@@ -71,15 +71,6 @@ def introspected(conn: dl.Connection) -> dict[str, Any]:
 
 # --- helpers ---------------------------------------------------------------------------------
 
-def raw_scan(conn: dl.Connection, table: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
-    while True:
-        page = conn.client.scan(**params)
-        items += page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return items
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def normalized(item: dict[str, Any]) -> dict[str, Any]:

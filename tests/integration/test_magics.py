@@ -41,7 +41,7 @@ from dynamorm_lab.magics._magic import DynamoMagic
 
 pytestmark = pytest.mark.integration
 
-from backends import DATASETS  # noqa: E402 - shared/ beside the checkout
+from backends import DATASETS, raw_scan  # noqa: E402 - shared/ beside the checkout
 
 YEAR = 1985
 FAKE_SECRET = "fAkE/SeCrEt+KeY0123456789abcdefghijKLMNOP"
@@ -82,15 +82,6 @@ def raw_get(conn: dl.Connection, table: str, artist: str, title: str) -> dict[st
     return item
 
 
-def raw_scan(conn: dl.Connection, table: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
-    while True:
-        page = conn.client.scan(**params)
-        items += page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return sorted(items, key=lambda i: json.dumps(i, sort_keys=True))
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def song(artist: str, title: str, **extra: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from backends import raw_scan
 
 import dynamorm_lab as dl
 from dynamorm_lab.local import LocalServer
@@ -62,15 +63,6 @@ def _raw_count(db: dl.Connection, table: str) -> int:
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def raw_scan(db: dl.Connection, table: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
-    while True:
-        page = db.client.scan(**params)
-        items += page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return items
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def films(table: str) -> dict[str, Any]:

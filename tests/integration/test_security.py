@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from backends import backend
+from backends import backend, raw_scan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -80,15 +80,6 @@ def unique(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
 
-def raw_scan(conn: dl.Connection, table: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
-    while True:
-        page = conn.client.scan(**params)
-        items += page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return items
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def raw_get(conn: dl.Connection, table: str, pk: str) -> dict[str, Any] | None:

@@ -38,7 +38,7 @@ from dynamorm_lab.local import LocalServer
 
 pytestmark = pytest.mark.integration
 
-from backends import DATASETS  # noqa: E402 - shared/ beside the checkout
+from backends import DATASETS, raw_scan  # noqa: E402 - shared/ beside the checkout
 
 YEAR = 1985  # a Movies partition of 45 items, enough for every operator below
 SUMMARY = re.compile(
@@ -95,15 +95,6 @@ def raw_get(conn: dl.Connection, table: str, **key: str) -> dict[str, Any] | Non
     return item
 
 
-def raw_scan(conn: dl.Connection, table: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
-    while True:
-        page = conn.client.scan(**params)
-        items += page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return items
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def raw_put(conn: dl.Connection, table: str, item: dict[str, Any]) -> None:
