@@ -9,6 +9,7 @@ conversion itself. Items hold no reference cycles, so the collector is paused fo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from itertools import repeat
 from typing import Any
 
 from ._codec import AttributeValue, decode_item, encode_item
@@ -18,11 +19,16 @@ from .errors import CodecError, ValidationError
 __all__ = ["convert_all", "decode_items", "encode_items"]
 
 
-def convert_all(values: Iterable[Any], convert: Callable[[Any], Any], what: str) -> list[Any]:
-    """`convert` applied to every value, GC paused; a CodecError says which value failed."""
+def convert_all(values: Iterable[Any], convert: Callable[[Any], Any], what: str, *,
+                kind: type, expected: str) -> list[Any]:
+    """`convert` applied to every value, GC paused; every value must be a `kind` (`expected`
+    names it in the error), and a CodecError says which value failed."""
     if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
         raise ValidationError(f"expected an iterable of {what}, got {type(values).__name__}")
     values = list(values)
+    if not all(map(isinstance, values, repeat(kind))):  # one C-level pass
+        index, wrong = next((i, v) for i, v in enumerate(values) if not isinstance(v, kind))
+        raise CodecError(f"expected {expected}, got {type(wrong).__name__}").at(f"[{index}]")
     with paused_gc():
         try:
             return list(map(convert, values))
@@ -43,18 +49,10 @@ def _located(error: CodecError, values: list[Any], convert: Callable[[Any], Any]
 
 def encode_items(items: Iterable[dict[str, Any]]) -> list[dict[str, AttributeValue]]:
     """Plain dicts to wire items (`encode_item` on each), for bulk work."""
-    return convert_all(items, _checked(encode_item, dict, "a dict"), "dicts")
+    return convert_all(items, encode_item, "dicts", kind=dict, expected="a dict")
 
 
 def decode_items(items: Iterable[Mapping[str, AttributeValue]]) -> list[dict[str, Any]]:
     """Wire items to plain dicts (`decode_item` on each), for bulk work."""
-    return convert_all(items, _checked(decode_item, Mapping, "a wire item (a dict)"),
-                       "wire items")
-
-
-def _checked(convert: Callable[[Any], Any], kind: type, what: str) -> Callable[[Any], Any]:
-    def check(value: Any) -> Any:
-        if not isinstance(value, kind):
-            raise CodecError(f"expected {what}, got {type(value).__name__}")
-        return convert(value)
-    return check
+    return convert_all(items, decode_item, "wire items", kind=Mapping,
+                       expected="a wire item (a dict)")

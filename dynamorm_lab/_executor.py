@@ -47,6 +47,7 @@ class _Run:
     started: float = field(default_factory=time.perf_counter)
     fast: bool = False  # read through the data-plane client (binary as base64 text)
     reader: Any = None  # an ArrowReader: pages arrive as Arrow struct arrays
+    capacity: bool = True  # ask for ConsumedCapacity (the stats); frames and tables do not
 
     def cursor(self) -> str | None:
         if all(s.get("done") for s in self.states):
@@ -215,7 +216,7 @@ def _segment(conn: Connection, run: _Run, segment: int,
     spec = run.query.spec
     per_partition = run.plan.extra.get("requests")
     base = per_partition[segment] if per_partition else run.plan.request
-    params = dict(base, ReturnConsumedCapacity="INDEXES")
+    params = dict(base, ReturnConsumedCapacity="INDEXES") if run.capacity else dict(base)
     total = len(run.states)
     if total > 1 and not per_partition:
         params.update(Segment=segment, TotalSegments=total)
@@ -328,6 +329,7 @@ def frame(conn: Connection, query: Query, *, flatten: bool = False,
     model = query.model if query.spec.shape == "model" else None
     spec = _frame_spec(model, query, flatten)
     prepared = _prepare(conn, query, decode=False)
+    prepared.capacity = False  # the stats are not handed out (and the server works less)
     if engine == "arrow" and not spec.flatten and _streams(prepared):
         from ._arrow import frame_from_chunks
 
@@ -352,6 +354,7 @@ def arrow(conn: Connection, query: Query) -> Any:
     from ._arrow import arrow_from_items, table_from_chunks
 
     prepared = _prepare(conn, query, decode=False)
+    prepared.capacity = False
     projection = query.spec.projection
     columns = (list(dict.fromkeys(str(p.elements[0]) for p in projection))
                if projection else None)

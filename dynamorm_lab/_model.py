@@ -327,25 +327,16 @@ class Model:
         encode = cls.__dynamorm_codec__().encode
 
         def one(obj: Any) -> dict[str, AttributeValue]:
-            if type(obj) is cls:
-                return encode(obj)
-            if isinstance(obj, cls):
-                return obj.to_item()
-            raise CodecError(f"expected a {cls.__name__}, got {type(obj).__name__}")
+            return encode(obj) if type(obj) is cls else obj.to_item()  # a subclass: its own
 
-        return convert_all(objects, one, f"{cls.__name__} objects")
+        return convert_all(objects, one, f"{cls.__name__} objects", kind=cls,
+                           expected=f"a {cls.__name__}")
 
     @classmethod
     def from_items(cls, items: Iterable[Mapping[str, AttributeValue]]) -> list[typing.Self]:
         """Objects from many wire items at once (the GC paused; see `_bulk`)."""
-        decode = cls.__dynamorm_codec__().decode
-
-        def one(item: Any) -> Any:
-            if not isinstance(item, Mapping):
-                raise CodecError(f"expected a wire item (a dict), got {type(item).__name__}")
-            return decode(item)
-
-        return convert_all(items, one, "wire items")
+        return convert_all(items, cls.__dynamorm_codec__().decode, "wire items", kind=Mapping,
+                           expected="a wire item (a dict)")
 
     @classmethod
     def path(cls, text: str) -> Path:

@@ -22,7 +22,7 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from ._codec import PAYLOAD_DECODERS, decode_value
+from ._codec import PAYLOAD_DECODERS, decode_list, decode_value
 from ._gcpause import paused_gc
 
 __all__ = ["ENGINES", "FRAME_KINDS", "FrameBuilder", "FrameSpec", "cells_column", "exact_floats",
@@ -167,18 +167,20 @@ def frame_from_items(items: Sequence[Mapping[str, Any]], spec: FrameSpec | None 
 
 
 class FrameBuilder:
-    """Builds a DataFrame page by page, so that the slow part (decoding sets, lists, maps
-    and a model's own types value by value) runs while the next page is on its way.
+    """Builds a DataFrame page by page: each column is converted as its page arrives, so
+    the work (and freeing the page) runs while the next page is on its way.
 
-    Whole-column choices (dtypes, the number rule) wait for `finish()`, which sees every
-    value: the frame is the one `frame_from_items` gives for all the items at once.
+    A column keeps one conversion while its pages allow it (one scalar type at C speed, one
+    container type, or value by value). When a page disagrees, the column goes on value by
+    value, and what earlier pages gave is already that (numbers read as floats are read again
+    from their texts, kept for this). Dtypes (the number rule) are chosen in `finish()` from
+    every value, so the frame is the one `frame_from_items` gives for all the items at once.
     """
 
     def __init__(self, spec: FrameSpec) -> None:
         self.spec = spec
         self.count = 0
-        self._cells: dict[str, list[Any]] = {}
-        self._decoded: dict[str, _Decoded | None] = {}
+        self._columns: dict[str, _Decoded] = {}
 
     def add(self, items: Sequence[Mapping[str, Any]]) -> None:
         """Take one page of wire items."""
@@ -186,19 +188,13 @@ class FrameBuilder:
             page = _cells(items, self.spec.flatten)
             size = len(items)
             for name, cells in page.items():
-                if name not in self._cells:
-                    self._cells[name] = [None] * self.count
-                    self._decoded[name] = _Decoded(self.count)
-                self._cells[name] += cells
-                decoded = self._decoded[name]
-                if decoded is not None and not decoded.add(cells, *self.spec.decoding(name)):
-                    self._decoded[name] = None  # decided at the end, from the cells
-            for name, column in self._cells.items():
+                column = self._columns.get(name)
+                if column is None:
+                    column = self._columns[name] = _Decoded(self.count)
+                column.add(cells, *self.spec.decoding(name))
+            for name, column in self._columns.items():
                 if name not in page:
-                    column.extend([None] * size)
-                    decoded = self._decoded[name]
-                    if decoded is not None:
-                        decoded.pad(size)
+                    column.pad(size)
             self.count += size
 
     def finish(self) -> Any:
@@ -207,94 +203,117 @@ class FrameBuilder:
 
         with paused_gc():
             def column(name: str, index: Any) -> Any:
-                decoded = self._decoded.get(name)
-                if decoded is not None and decoded.mode is not None:
-                    return frame_series(pd, decoded.values, decoded.tags, decoded.missing,
-                                        index)
-                return cells_column(pd, self._cells.get(name) or [None] * self.count,
-                                    self.spec, name, index)
+                found = self._columns.get(name) or _Decoded(self.count)  # none has it
+                return found.series(pd, index)
 
-            return self.spec.build(pd, list(self._cells), self.count, column)
+            return self.spec.build(pd, list(self._columns), self.count, column)
 
 
 class _Decoded:
-    """One column's values decoded page by page, while every page allows it: a single
-    set/list/map type decoded generically, or a model type only its own decoder reads.
-    (Scalar columns are converted whole at the end, at C speed.)"""
+    """One column's values, converted page by page; `mode` is how (a `_page_values` form;
+    "any": value by value, which every other form's values already are, except "float")."""
 
-    __slots__ = ("missing", "mode", "tags", "values")
+    __slots__ = ("decode", "missing", "mode", "tags", "texts", "values")
 
     def __init__(self, rows: int) -> None:
         self.values: list[Any] = [None] * rows
         self.missing = rows
         self.tags: set[str] = set()
-        self.mode: Any = None
+        self.mode: str | None = None  # None: nothing present yet
+        self.texts: list[Any] | None = None  # "float": the N texts, to read them again
+        self.decode: Callable[[Any], Any] = decode_value
 
     def pad(self, rows: int) -> None:
         self.values += [None] * rows
         self.missing += rows
+        if self.texts is not None:
+            self.texts += [None] * rows
 
     def add(self, cells: list[Any], custom: Callable[[Any], Any] | None,
-            kind: str | None) -> bool:
-        """Decode a page's cells; False when this column must wait for the end."""
+            kind: str | None) -> None:
+        """Convert one page's cells of this column."""
         missing = cells.count(None)
-        present = cells if not missing else [av for av in cells if av is not None]
-        if custom is not None and kind is None:  # only the field's decoder reads it
-            mode: Any = custom
-            values = [None if av is None else custom(av) for av in cells]
-            tags = set(chain.from_iterable(present))
-        elif custom is None and kind is not None and present:
-            tag = next(iter(present[0]))
-            if tag not in PAYLOAD_DECODERS or tag in ("B", "BOOL"):  # scalars: at the end
-                return False
-            try:
-                payloads = list(map(itemgetter(tag), present))
-            except KeyError:
-                return False
-            mode, tags = tag, {tag}
-            values = _spread(cells, list(map(PAYLOAD_DECODERS[tag], payloads)), missing)
-        elif not present:
+        if missing == len(cells):
             self.pad(len(cells))
-            return True
+            return
+        self.decode = custom or decode_value
+        if self.mode == "any":
+            mode, values, tags = "any", *_by_value(cells, missing, custom)
         else:
-            return False
-        if self.mode is not None and self.mode != mode:
-            return False
+            mode, values, tags = _page_values(cells, missing, custom, kind)
+            if self.mode is not None and mode != self.mode:
+                self._by_value()
+                if mode != "any":
+                    mode, values, tags = "any", *_by_value(cells, missing, custom)
+        if mode == "float":
+            self.texts = (self.texts or [None] * len(self.values)) + [
+                None if av is None else av["N"] for av in cells]
         self.mode = mode
         self.values += values
         self.missing += missing
         self.tags |= tags
-        return True
+
+    def _by_value(self) -> None:
+        """From here on value by value; numbers read as floats are read again, exactly."""
+        if self.mode == "float" and self.texts is not None:
+            decode = self.decode
+            self.values = [None if text is None else decode({"N": text})
+                           for text in self.texts]
+        self.texts = None
+        self.mode = "any"
+
+    def series(self, pd: Any, index: Any) -> Any:
+        """The column's Series, by the number rule and the NA rule."""
+        if self.mode == "int":
+            present = [v for v in self.values if v is not None] if self.missing else self.values
+            if fits_int64(present):
+                return pd.Series(self.values, dtype="Int64" if self.missing else "int64",
+                                 index=index)
+        if self.mode == "float":
+            return pd.Series([float("nan") if v is None else v for v in self.values]
+                             if self.missing else self.values, dtype="float64", index=index)
+        return frame_series(pd, self.values, self.tags, self.missing, index)  # None: all NA
 
 
 def cells_column(pd: Any, cells: list[Any], spec: FrameSpec, name: str, index: Any) -> Any:
     """One attribute's Series from its AttributeValues (None where an item lacks it)."""
-    custom, kind = spec.decoding(name)
-    return _column(pd, cells, custom, kind, index)
+    column = _Decoded(0)
+    column.add(cells, *spec.decoding(name))
+    return column.series(pd, index)
 
 
-def _column(pd: Any, cells: list[Any], custom: Callable[[Any], Any] | None, kind: str | None,
-            index: Any) -> Any:
-    missing = cells.count(None)
+def _page_values(cells: list[Any], missing: int, custom: Callable[[Any], Any] | None,
+                 kind: str | None) -> tuple[str, list[Any], set[str]]:
+    """Some cells of a column (at least one present) converted: their form, their values
+    in their rows (None where missing) and their tags.
+
+    Most columns hold one type: the first value's tag is tried for all, with C-level
+    conversions (`_single_type`), then a container type's payload decoder; any other column
+    is decoded value by value (the "any" form: the field's decoder, or `decode_value`)."""
     present = cells if not missing else [av for av in cells if av is not None]
-    if present and kind is not None:  # most columns hold one type: try the first's
+    if kind is not None:
         tag = next(iter(present[0]))
         try:
             payloads = list(map(itemgetter(tag), present))
         except KeyError:
             payloads = None
         if payloads is not None:
-            fast = _single_type(pd, cells, payloads, missing=missing, tag=tag, kind=kind,
-                                index=index)
-            if fast is not None:
-                return fast
+            single = _single_type(payloads, tag=tag, kind=kind)
+            if single is not None:
+                form, converted = single
+                return form, _spread(cells, converted, missing), {tag}
             if custom is None and tag in PAYLOAD_DECODERS:
-                values = _spread(cells, list(map(PAYLOAD_DECODERS[tag], payloads)), missing)
-                return frame_series(pd, values, {tag}, missing, index)
-    tags = set(chain.from_iterable(present))  # each AttributeValue has one type key
-    decode: Callable[[Any], Any] = custom or decode_value
-    values = [None if av is None else decode(av) for av in cells]
-    return frame_series(pd, values, tags, missing, index)
+                return tag, _spread(cells, list(map(PAYLOAD_DECODERS[tag], payloads)),
+                                    missing), {tag}
+    return "any", *_by_value(cells, missing, custom)
+
+
+def _by_value(cells: list[Any], missing: int, custom: Callable[[Any], Any] | None,
+              ) -> tuple[list[Any], set[str]]:
+    """Cells decoded one by one (the field's decoder, or the generic one) and their tags."""
+    present = cells if not missing else [av for av in cells if av is not None]
+    values = decode_list(present) if custom is None else list(map(custom, present))
+    return _spread(cells, values, missing), set(chain.from_iterable(present))
 
 
 def spread_rows(cells: Sequence[Any], values: list[Any]) -> list[Any]:
@@ -314,38 +333,29 @@ def _spread(cells: Sequence[Any], values: list[Any], missing: int) -> list[Any]:
     return out
 
 
-def _single_type(pd: Any, cells: list[Any], payloads: list[Any], *, missing: int, tag: str,
-                 kind: str, index: Any) -> Any:
-    """A column whose values all have one scalar type (`payloads`: the present values'),
-    converted as a whole; the same values and dtype as decoding value by value gives, or
-    None when it does not apply."""
+def _single_type(payloads: list[Any], *, tag: str, kind: str) -> tuple[str, list[Any]] | None:
+    """Values that all have one scalar type (`payloads`: their payloads) converted as a
+    whole, as decoding them one by one would: the form ("S", "BOOL", "B", or for numbers
+    "int"/"float", whose dtype waits for the whole column) and the values; None when it
+    does not apply."""
     if tag == "S" and kind in ("any", "str"):
-        return pd.Series(_spread(cells, payloads, missing), index=index)
+        return "S", payloads
     if tag == "BOOL" and kind in ("any", "bool"):
-        return pd.Series(_spread(cells, payloads, missing), dtype="boolean", index=index)
+        return "BOOL", payloads
     if tag == "B" and kind in ("any", "bytes"):
         if not all(type(p) is str for p in payloads):
             return None
-        return frame_series(pd, _spread(cells, list(map(binascii.a2b_base64, payloads)),
-                                        missing), {"B"}, missing, index)
+        return "B", list(map(binascii.a2b_base64, payloads))
     if tag != "N" or kind not in ("any", "int", "float", "decimal"):
         return None
-    texts = payloads
     if kind in ("any", "int"):
-        numbers = integers(texts)
+        numbers = integers(payloads)
         if numbers is not None:
-            if not fits_int64(numbers):
-                return None
-            return pd.Series(_spread(cells, numbers, missing),
-                             dtype="Int64" if missing else "int64", index=index)
+            return "int", numbers
         if kind == "int":
             return None
-    floats = list(map(float, texts)) if kind == "float" else exact_floats(texts)
-    if floats is None:
-        return None
-    values = _spread(cells, floats, missing)
-    return pd.Series([float("nan") if v is None else v for v in values] if missing
-                     else values, dtype="float64", index=index)
+    floats = list(map(float, payloads)) if kind == "float" else exact_floats(payloads)
+    return None if floats is None else ("float", floats)
 
 
 def frame_series(pd: Any, values: list[Any], tags: set[str], missing: int, index: Any) -> Any:

@@ -24,6 +24,7 @@ import base64
 import dataclasses
 import datetime as dt
 import enum
+import itertools
 import math
 from collections.abc import Callable
 from decimal import Decimal
@@ -39,7 +40,7 @@ import dynamorm_lab as dl
 from dynamorm_lab._codec import decode_value, encode_number
 from dynamorm_lab._executor import _frame_spec
 from dynamorm_lab.errors import CodecError
-from dynamorm_lab.frames import FrameSpec, frame_from_items
+from dynamorm_lab.frames import FrameBuilder, FrameSpec, frame_from_items
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -309,6 +310,57 @@ def test_binary_as_bytes_or_base64_text_gives_one_frame(items: list[dict[str, An
     assert_same_frame(textual, ref_frame(items, flatten=flatten))
 
 
+def paged_frame(items: list[dict[str, Any]], cuts: list[int], spec: FrameSpec) -> pd.DataFrame:
+    """The frame FrameBuilder builds from `items` cut into pages at `cuts` (as a streamed
+    Query hands them over, empty pages included)."""
+    builder = FrameBuilder(spec)
+    bounds = [0, *sorted(cuts), len(items)]
+    for start, end in itertools.pairwise(bounds):
+        builder.add(items[start:end])
+    frame: pd.DataFrame = builder.finish()
+    return frame
+
+
+@SETTINGS
+@given(wire_items(), st.data())
+def test_frame_built_page_by_page_matches_the_reference(items: list[dict[str, Any]],
+                                                       data: st.DataObject) -> None:
+    """Each page's columns are converted as they come; a column whose pages disagree (ints
+    then decimals, text then NULL...) still ends as the whole-column rule says."""
+    cuts = data.draw(st.lists(st.integers(0, len(items)), max_size=5))
+    flatten = data.draw(st.booleans())
+    assert_same_frame(paged_frame(items, cuts, FrameSpec(flatten=flatten)),
+                      ref_frame(items, flatten=flatten))
+
+
+def test_pages_that_disagree_give_the_whole_column_rule() -> None:
+    """Hand-picked disagreements between pages, each against the one-page frame."""
+    def column(*pages: list[str | None], tag: str = "N") -> tuple[pd.Series, pd.Series]:
+        items = [[{"pk": {"S": f"{p}.{i}"}} | ({} if t is None else {"v": {tag: t}})
+                  for i, t in enumerate(page)] for p, page in enumerate(pages)]
+        flat = [item for page in items for item in page]
+        cuts = list(np.cumsum([len(page) for page in pages])[:-1])
+        return paged_frame(flat, cuts, FrameSpec())["v"], frame_from_items(flat)["v"]
+
+    cases: list[tuple[list[str | None], ...]] = [
+        (["1", "2"], ["0.5"]),                          # ints, then a decimal: float64
+        (["0.5", "1.50"], ["0.12345678901234567890"]),  # exact floats, then not: Decimals
+        (["0.5"], [None, "3"], ["1E+2"]),                # float, int, float pages with a gap
+        (["1"], [str(2**64)]),                           # int64, then beyond: exact ints
+        (["1.50"], ["2"], ["0.1000000000000000000001"]),  # float texts read again exactly
+    ]
+    for pages in cases:
+        paged, whole = column(*pages)
+        pd.testing.assert_series_equal(paged, whole, check_exact=True)
+        assert [typed(v) for v in paged] == [typed(v) for v in whole], pages
+    paged, whole = column(["1.50"], ["0.1000000000000000000001"])
+    assert paged.dtype == object and typed(paged[0]) == ("Decimal", "1.50")
+    text_then_null: list[dict[str, Any]] = [{"pk": {"S": "a"}, "v": {"S": "x"}},
+                                            {"pk": {"S": "b"}, "v": {"NULL": True}}]
+    frame = paged_frame(text_then_null, [1], FrameSpec())
+    assert frame["v"].dtype == object and frame["v"][0] == "x" and frame["v"][1] is pd.NA
+
+
 def test_number_rule_examples() -> None:
     """The documented rule on hand-picked columns (the reference restated as values)."""
     def column(*texts: str | None) -> pd.Series:
@@ -464,6 +516,15 @@ def test_model_frame_kinds_fast_path_changes_nothing(items: list[dict[str, Any]]
     spec = model_spec()
     per_value = dataclasses.replace(spec, kinds=None)  # every model column decoded by value
     assert_same_frame(frame_from_items(items, spec), frame_from_items(items, per_value))
+
+
+@SETTINGS
+@given(thing_items(), st.data())
+def test_model_frame_built_page_by_page_is_the_same(items: list[dict[str, Any]],
+                                                    data: st.DataObject) -> None:
+    cuts = data.draw(st.lists(st.integers(0, len(items)), max_size=4))
+    spec = model_spec()
+    assert_same_frame(paged_frame(items, cuts, spec), frame_from_items(items, spec))
 
 
 @SETTINGS
