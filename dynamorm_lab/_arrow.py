@@ -77,22 +77,29 @@ def numbers_from_texts(texts: list[str | None]) -> Any:
 def _numbers_arrow(texts: Any) -> Any:
     """The N rule on an Arrow string array: Arrow's casts for the common cases (integers;
     decimals of at most 15 significant digits, which are always exact as floats), the
-    shared Python rule for the rest."""
+    shared Python rule for the rest. (Which case applies is found by substring search
+    first: a cast that fails costs far more than the search.)"""
     pa = _pa()
     import pyarrow.compute as pc
 
-    try:
-        return pc.cast(texts, pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # not all integral: decimals
-        return _decimals_arrow(pa, pc, texts)
+    if _holds(pc, texts, "e", "E"):
+        return numbers_from_texts(texts.to_pylist())
+    if not _holds(pc, texts, "."):
+        try:
+            return pc.cast(texts, pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # beyond int64
+            return numbers_from_texts(texts.to_pylist())
+    if (pc.max(pc.utf8_length(texts)).as_py() or 0) > 15:  # else surely at most 15 digits
+        digits = pc.utf8_length(pc.utf8_ltrim(pc.replace_substring_regex(texts, "[-.]", ""),
+                                              "0"))
+        if (pc.max(digits).as_py() or 0) > 15:
+            return numbers_from_texts(texts.to_pylist())
+    return pc.cast(texts, pa.float64())
 
 
-def _decimals_arrow(pa: Any, pc: Any, texts: Any) -> Any:
-    digits = pc.utf8_length(pc.utf8_ltrim(pc.replace_substring_regex(texts, "[-.]", ""), "0"))
-    exponent = pc.match_substring_regex(texts, "[eE]")
-    if not pc.any(exponent).as_py() and (pc.max(digits).as_py() or 0) <= 15:
-        return pc.cast(texts, pa.float64())
-    return numbers_from_texts(texts.to_pylist())
+def _holds(pc: Any, texts: Any, *parts: str) -> bool:
+    """Whether any text contains any of `parts`."""
+    return any(pc.any(pc.match_substring(texts, part)).as_py() for part in parts)
 
 
 # --- the Arrow path -------------------------------------------------------------------------
