@@ -38,16 +38,23 @@ ENGINES = ("python", "arrow")
 FRAME_KINDS = frozenset({"str", "int", "float", "decimal", "bool", "bytes"})
 
 def _cells(items: Sequence[Mapping[str, Any]], flatten: bool,
-           ) -> dict[str, list[Any]]:
-    """Each attribute's AttributeValues, one cell per item (None where the item lacks it)."""
+           ) -> tuple[dict[str, list[Any]], bool]:
+    """Each attribute's AttributeValues, one cell per item (None where the item lacks it),
+    and whether every item holds every attribute (no cell is None)."""
     if flatten and any("M" in av for item in items for av in item.values()):
-        return _spread_cells(items)
+        return _spread_cells(items), False
+    if items and len(items[0]) > 1 and len(set(map(len, items))) == 1:
+        # most pages: every item holds the first one's attributes (checked by the getter),
+        # so one C-level pass and a transpose cut the columns
+        names = list(items[0])
+        try:
+            rows: list[Any] | None = list(map(itemgetter(*names), items))
+        except KeyError:  # some item holds other attributes: the general way below
+            rows = None
+        if rows is not None:
+            return dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)), True
     names = list(dict.fromkeys(chain.from_iterable(items)))
-    if len(names) > 1 and all(len(item) == len(names) for item in items):
-        # every item holds every attribute: one C-level pass, then a transpose
-        rows = list(map(itemgetter(*names), items))
-        return dict(zip(names, map(list, zip(*rows, strict=True)), strict=True))
-    return {name: [item.get(name) for item in items] for name in names}
+    return {name: [item.get(name) for item in items] for name in names}, False
 
 
 def _spread_cells(items: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
@@ -185,13 +192,13 @@ class FrameBuilder:
     def add(self, items: Sequence[Mapping[str, Any]]) -> None:
         """Take one page of wire items."""
         with paused_gc():
-            page = _cells(items, self.spec.flatten)
+            page, full = _cells(items, self.spec.flatten)
             size = len(items)
             for name, cells in page.items():
                 column = self._columns.get(name)
                 if column is None:
                     column = self._columns[name] = _Decoded(self.count)
-                column.add(cells, *self.spec.decoding(name))
+                column.add(cells, *self.spec.decoding(name), missing=0 if full else None)
             for name, column in self._columns.items():
                 if name not in page:
                     column.pad(size)
@@ -229,10 +236,11 @@ class _Decoded:
         if self.texts is not None:
             self.texts += [None] * rows
 
-    def add(self, cells: list[Any], custom: Callable[[Any], Any] | None,
-            kind: str | None) -> None:
-        """Convert one page's cells of this column."""
-        missing = cells.count(None)
+    def add(self, cells: list[Any], custom: Callable[[Any], Any] | None, kind: str | None,
+            *, missing: int | None = None) -> None:
+        """Convert one page's cells of this column (`missing`: how many are None, if known)."""
+        if missing is None:
+            missing = cells.count(None)
         if missing == len(cells):
             self.pad(len(cells))
             return

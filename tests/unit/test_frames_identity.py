@@ -387,6 +387,16 @@ def test_number_rule_examples() -> None:
     assert with_gap.dtype == object and with_gap[1] is pd.NA
 
 
+def test_items_with_as_many_but_other_attributes_keep_each_column() -> None:
+    """Two items of two attributes each, but not the same two: three columns, NA between."""
+    items = [{"pk": {"S": "1"}, "a": {"N": "1"}}, {"pk": {"S": "2"}, "b": {"S": "x"}}]
+    frame = frame_from_items(items)
+    assert list(frame.columns) == ["pk", "a", "b"]
+    assert frame["a"].dtype == "Int64" and frame["a"][0] == 1 and frame["a"][1] is pd.NA
+    assert frame["b"].isna().tolist() == [True, False] and frame["b"][1] == "x"
+    assert_same_frame(frame, ref_frame(items))
+
+
 def test_missing_values_are_na_in_every_kind_of_column() -> None:
     items = [
         {"pk": {"S": "1"}, "s": {"S": "x"}, "b": {"BOOL": True}, "f": {"N": "0.5"},
