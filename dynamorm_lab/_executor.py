@@ -24,7 +24,7 @@ from ._gcpause import paused_gc
 from ._planner import Plan, plan
 from ._progress import Progress
 from ._results import Page, Result, Stats
-from ._wire import binary_keys, raw_bodies
+from ._wire import binary_keys, parse_body, peek_last_key, raw_bodies
 from .errors import ScanRefused, ValidationError
 
 if TYPE_CHECKING:
@@ -46,7 +46,8 @@ class _Run:
     states: list[dict[str, Any]] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
     fast: bool = False  # read through the data-plane client (binary as base64 text)
-    reader: Any = None  # an ArrowReader: pages arrive as Arrow struct arrays
+    parse: Callable[[bytes], dict[str, Any]] | None = None  # set: read raw bodies, parse so
+    ahead: bool = False  # send the next request before this page is parsed (see _read_ahead)
     capacity: bool = True  # ask for ConsumedCapacity (the stats); frames and tables do not
 
     def cursor(self) -> str | None:
@@ -231,10 +232,17 @@ def _segment(conn: Connection, run: _Run, segment: int,
     while True:
         if start:
             params["ExclusiveStartKey"] = start
-        if run.reader is not None:
+        if run.parse is not None:
             with raw_bodies():
-                response = conn.call(run.plan.operation, params, fast=True)
-            response = run.reader.read(response["Body"])
+                body = conn.call(run.plan.operation, params, fast=True)["Body"]
+            sure, guess = peek_last_key(body) if run.ahead else (False, None)
+            if sure:  # the consumer parses it, while the next request is on its way
+                start = binary_keys(guess)
+                yield segment, body, {"guess": guess}, {"key": start, "done": not start}
+                if not start:
+                    return
+                continue
+            response = run.parse(body)
         else:
             response = conn.call(run.plan.operation, params, fast=run.fast)
         start = binary_keys(response.get("LastEvaluatedKey"))
@@ -328,24 +336,29 @@ def frame(conn: Connection, query: Query, *, flatten: bool = False,
     both engines give the same frame."""
     model = query.model if query.spec.shape == "model" else None
     spec = _frame_spec(model, query, flatten)
-    prepared = _prepare(conn, query, decode=False)
-    prepared.capacity = False  # the stats are not handed out (and the server works less)
-    if engine == "arrow" and not spec.flatten and _streams(prepared):
-        from ._arrow import frame_from_chunks
-
-        return frame_from_chunks(_arrow_pages(conn, prepared), spec, drop=prepared.hidden)
     from .frames import FrameBuilder, frame_from_items
 
-    if not _streams(prepared):
-        return frame_from_items(_wire_items(conn, prepared), spec)
-    builder = FrameBuilder(spec)
-    with paused_gc():
-        for items in _streamed(conn, prepared):
-            for item in items if prepared.hidden else ():
-                for name in prepared.hidden:
-                    item.pop(name, None)
-            builder.add(items)
-        return builder.finish()
+    def build(ahead: bool) -> Any:
+        prepared = _prepare(conn, query, decode=False)
+        prepared.capacity = False  # the stats are not handed out (and the server works less)
+        if engine == "arrow" and not spec.flatten and _streams(prepared):
+            from ._arrow import frame_from_chunks
+
+            return frame_from_chunks(_arrow_pages(conn, prepared, ahead=ahead), spec,
+                                     drop=prepared.hidden)
+        if not _streams(prepared):
+            return frame_from_items(_wire_items(conn, prepared), spec)
+        prepared.parse, prepared.ahead = parse_body, ahead
+        builder = FrameBuilder(spec)
+        with paused_gc():
+            for items in _streamed(conn, prepared):
+                for item in items if prepared.hidden else ():
+                    for name in prepared.hidden:
+                        item.pop(name, None)
+                builder.add(items)
+            return builder.finish()
+
+    return _read_ahead(build)
 
 
 def arrow(conn: Connection, query: Query) -> Any:
@@ -353,15 +366,35 @@ def arrow(conn: Connection, query: Query) -> Any:
     typed by Arrow compute (see `_arrow`); key reads and limits take the Python path."""
     from ._arrow import arrow_from_items, table_from_chunks
 
-    prepared = _prepare(conn, query, decode=False)
-    prepared.capacity = False
     projection = query.spec.projection
     columns = (list(dict.fromkeys(str(p.elements[0]) for p in projection))
                if projection else None)
-    if not _streams(prepared):
-        return arrow_from_items(_wire_items(conn, prepared), columns=columns)
-    return table_from_chunks(_arrow_pages(conn, prepared), columns=columns,
-                             drop=prepared.hidden)
+
+    def build(ahead: bool) -> Any:
+        prepared = _prepare(conn, query, decode=False)
+        prepared.capacity = False
+        if not _streams(prepared):
+            return arrow_from_items(_wire_items(conn, prepared), columns=columns)
+        return table_from_chunks(_arrow_pages(conn, prepared, ahead=ahead), columns=columns,
+                                 drop=prepared.hidden)
+
+    return _read_ahead(build)
+
+
+class _MisreadAhead(Exception):
+    """A page's LastEvaluatedKey, read ahead from its bytes, was not the parsed one."""
+
+
+def _read_ahead(build: Callable[[bool], Any]) -> Any:
+    """`build(True)`: each page's next request goes out as soon as its LastEvaluatedKey is
+    found in the raw bytes (`peek_last_key`), before the page is parsed, taking the parse
+    off the path between one request and the next. Every page is checked against its parse;
+    on a mismatch (which DynamoDB's responses do not give) the read starts again without
+    reading ahead, so the result is always the plain one."""
+    try:
+        return build(True)
+    except _MisreadAhead:
+        return build(False)
 
 
 def _streams(prepared: _Run) -> bool:
@@ -378,11 +411,11 @@ def _wire_items(conn: Connection, prepared: _Run) -> list[dict[str, Any]]:
     return raw
 
 
-def _arrow_pages(conn: Connection, prepared: _Run) -> list[Any]:
+def _arrow_pages(conn: Connection, prepared: _Run, *, ahead: bool) -> list[Any]:
     """Each response page's items as an Arrow struct array (stats and progress kept)."""
     from ._arrow import ArrowReader
 
-    prepared.reader = ArrowReader()
+    prepared.parse, prepared.ahead = ArrowReader().read, ahead
     return list(_streamed(conn, prepared))
 
 
@@ -395,10 +428,24 @@ def _streamed(conn: Connection, prepared: _Run) -> Iterator[Any]:
     desc = f"{prepared.plan.operation} {prepared.query.schema.name}"
     with Progress(total=prepared.plan.extra.get("item_count"), desc=desc,
                   enabled=prepared.query.spec.progress) as progress:
-        for _segment, items, response, _state in source:
+        for _segment, page, answer, _state in source:
+            items, response = _parsed(prepared, page, answer)
             prepared.stats.add(response, returned=len(items))
             progress.update(response.get("ScannedCount", len(items)))
             yield items
+
+
+def _parsed(prepared: _Run, page: Any, response: dict[str, Any],
+            ) -> tuple[Any, dict[str, Any]]:
+    """A page's items and response; a page read ahead (its raw body) is parsed here and its
+    LastEvaluatedKey checked against the one its next request used."""
+    if isinstance(page, bytes) and prepared.parse is not None:
+        guess = response["guess"]
+        response = prepared.parse(page)
+        if response.get("LastEvaluatedKey") != guess:
+            raise _MisreadAhead
+        page = response.get("Items", [])
+    return page, response
 
 
 def _frame_kind(f: Any) -> str | None:

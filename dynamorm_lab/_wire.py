@@ -18,7 +18,8 @@ from typing import Any
 
 from ._codec import decode_binary
 
-__all__ = ["FAST_OPERATIONS", "binary_keys", "fast_parser_factory", "raw_bodies"]
+__all__ = ["FAST_OPERATIONS", "binary_keys", "fast_parser_factory", "parse_body", "peek_last_key",
+           "raw_bodies"]
 
 FAST_OPERATIONS = frozenset({"Query", "Scan", "GetItem", "BatchGetItem"})
 _FAST_SHAPES = frozenset({"QueryOutput", "ScanOutput", "GetItemOutput", "BatchGetItemOutput"})
@@ -71,6 +72,35 @@ def fast_parser_factory() -> Any:
             return super().create_parser(protocol_name)
 
     return FastParserFactory()
+
+
+def parse_body(body: bytes) -> Any:
+    """A raw read response body as the fast parser would have returned it."""
+    return _loads(body) if body else {}
+
+
+_LAST_KEY = b'"LastEvaluatedKey":'
+_KEY_DECODER = json.JSONDecoder()
+_KEY_SPAN = 1 << 16  # a key is at most 2 KB of partition and 1 KB of sort key, as JSON
+
+
+def peek_last_key(body: bytes) -> tuple[bool, Any]:
+    """A raw Query/Scan body's LastEvaluatedKey, read without parsing the items, so that the
+    next request can go out before this page is parsed: ``(True, key or None)``, or
+    ``(False, None)`` when the bytes alone cannot tell (an attribute of that name, an odd
+    body). The caller still compares it with the full parse of the page."""
+    first = body.find(_LAST_KEY)
+    if first < 0:
+        return True, None
+    if body.find(_LAST_KEY, first + 1) >= 0:
+        return False, None
+    start = first + len(_LAST_KEY)
+    text = body[start:start + _KEY_SPAN].decode("utf-8", "ignore").lstrip(" \t\n\r")
+    try:
+        key, _end = _KEY_DECODER.raw_decode(text)
+    except ValueError:
+        return False, None
+    return (True, key) if isinstance(key, dict) and key else (False, None)
 
 
 def binary_keys(key: dict[str, Any] | None) -> dict[str, Any] | None:

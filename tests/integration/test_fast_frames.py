@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pytest
-from backends import connect_with_samples
+from backends import connect_with_samples, count_sends
 
 import dynamorm_lab as dl
 from dynamorm_lab.errors import ValidationError
@@ -400,6 +400,43 @@ def test_binary_and_timestamp_keys_resume_across_arrow_pages(conn: dl.Connection
                           strict=True)) == sorted((i["pk"]["B"], i["at"]["S"]) for i in expected)
         assert table.schema.field("at").type == pa.string()
         assert frame["raw"].tolist() == table.column("raw").to_pylist()
+
+
+def test_an_attribute_named_last_evaluated_key_does_not_mislead_the_read_ahead(
+        conn: dl.Connection) -> None:
+    """Streamed reads send a page's next request as soon as its LastEvaluatedKey is found in
+    the raw bytes. Items holding an attribute of that very name (a string, a key-shaped map)
+    make the bytes ambiguous or misleading; the pages are still read exactly once each."""
+    table = f"fast_frames_odd_{uuid.uuid4().hex[:8]}"
+    schema = dl.TableSchema(table, S("pk"), N("sk"))
+    conn.create_table(schema)
+    try:
+        lone = [{"pk": s("only"), "sk": n("1"), "LastEvaluatedKey": s("not a key")}]
+        assert all(r.ok for r in import_items(conn, [(table, i) for i in lone]).values())
+        sent = count_sends(conn)
+        frame = check_every_path(dl.Query(schema, scan=True).using(conn))
+        assert frame["LastEvaluatedKey"].tolist() == ["not a key"]
+        del sent[:]
+        dl.Query(schema, scan=True).using(conn).to_pandas()
+        # the one page's own key is absent, so the attribute misled the read ahead: the read
+        # was done again without reading ahead (the misled request was refused unsent)
+        assert sum(name.endswith(".Scan") for name in sent) == 2
+
+        many = [{"pk": s(f"p{i % 4}"), "sk": n(str(i))}
+                | ({"LastEvaluatedKey": {"M": {"pk": s("p9"), "sk": n("9")}}} if i % 3 == 0
+                   else {}) for i in range(40)]
+        assert all(r.ok for r in import_items(conn, [(table, i) for i in many]).values())
+        for query in (dl.Query(schema, scan=True).page_size(7),
+                      dl.Query(schema, A("pk") == "p1").page_size(3),
+                      dl.Query(schema, scan=True).segments(3).page_size(5)):
+            keys = ["pk", "sk"] if query.spec.segments > 1 else None
+            frame = check_every_path(query.using(conn), keys)
+            expected = {(i["pk"]["S"], int(i["sk"]["N"])) for i in [*lone, *many]
+                        if query.spec.scan or i["pk"]["S"] == "p1"}
+            got = list(zip(frame["pk"], frame["sk"], strict=True))
+            assert len(got) == len(expected) and set(got) == expected
+    finally:
+        conn.delete_table(table)
 
 
 # --- limits and refusals ------------------------------------------------------------------------
