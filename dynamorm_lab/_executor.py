@@ -49,6 +49,7 @@ class _Run:
     parse: Callable[[bytes], dict[str, Any]] | None = None  # set: read raw bodies, parse so
     ahead: bool = False  # send the next request before this page is parsed (see _read_ahead)
     capacity: bool = True  # ask for ConsumedCapacity (the stats); frames and tables do not
+    first_page: int | None = None  # a Limit for each segment's first request only
 
     def cursor(self) -> str | None:
         if all(s.get("done") for s in self.states):
@@ -229,7 +230,12 @@ def _segment(conn: Connection, run: _Run, segment: int,
     start = run.states[segment].get("key")
     if run.states[segment].get("done"):
         return
+    first = run.first_page if not page_size else None
     while True:
+        if first:
+            params["Limit"], first = first, None
+        elif not page_size:
+            params.pop("Limit", None)
         if start:
             params["ExclusiveStartKey"] = start
         if run.parse is not None:
@@ -389,8 +395,8 @@ def _read_ahead(build: Callable[[bool], Any]) -> Any:
     """`build(True)`: each page's next request goes out as soon as its LastEvaluatedKey is
     found in the raw bytes (`peek_last_key`), before the page is parsed, taking the parse
     off the path between one request and the next. Every page is checked against its parse;
-    on a mismatch (which DynamoDB's responses do not give) the read starts again without
-    reading ahead, so the result is always the plain one."""
+    on a mismatch (only an item attribute of that very name can mislead the peek) the read
+    starts again without reading ahead, so the result is always the plain one."""
     try:
         return build(True)
     except _MisreadAhead:
@@ -416,6 +422,9 @@ def _arrow_pages(conn: Connection, prepared: _Run, *, ahead: bool) -> list[Any]:
     from ._arrow import ArrowReader
 
     prepared.parse, prepared.ahead = ArrowReader().read, ahead
+    # pyarrow infers the schema from the first page, and a page whose strings it took for
+    # timestamps is parsed again: make that a page of a few items, not of a megabyte
+    prepared.first_page = 100
     return list(_streamed(conn, prepared))
 
 
