@@ -254,13 +254,13 @@ def _unknown_tag(tag: Any) -> CodecError:
     return CodecError(f"unknown AttributeValue type {tag!r}")
 
 
-# The two walks below read S, N, BOOL and NULL values (most of any item) in place, as
-# decode_value would, and other values by their tag's function: a call per value is most of
-# the cost, and a membership test is cheaper than iterating a one-key map. (DynamoDB sends
-# exactly one key per AttributeValue; any other map goes to decode_value.) Anything that is
-# not an AttributeValue at all becomes a CodecError. A result map starts empty, not as a copy
-# of the wire map: a copy would stay tracked by the cyclic collector even when it ends up
-# holding only numbers and strings.
+# The two walks below read the commonest values in place (a map: S, N, BOOL, NULL, M and L;
+# a list: S, N and M), as decode_value would, and other values by their tag's function: a
+# call per value is most of the cost, and a membership test is cheaper than iterating a
+# one-key map. (DynamoDB sends exactly one key per AttributeValue; any other map goes to
+# decode_value.) Anything that is not an AttributeValue at all becomes a CodecError. A result
+# map starts empty, not as a copy of the wire map: a copy would stay tracked by the cyclic
+# collector even when it ends up holding only numbers and strings.
 
 def _decode_map(payload: Mapping[str, AttributeValue]) -> dict[str, Any]:
     out = {}
@@ -278,6 +278,10 @@ def _decode_map(payload: Mapping[str, AttributeValue]) -> dict[str, Any]:
                 out[key] = av["BOOL"]
             elif "NULL" in av:
                 out[key] = None
+            elif "M" in av:
+                out[key] = _decode_map(av["M"])
+            elif "L" in av:
+                out[key] = _decode_list(av["L"])
             else:
                 out[key] = _decode_other(av)
     except CodecError:
@@ -299,6 +303,8 @@ def _decode_list(payload: Iterable[AttributeValue]) -> list[Any]:
                 value = av["N"]
                 out.append(Decimal(value) if "." in value or "e" in value or "E" in value
                            else int(value))
+            elif "M" in av:
+                out.append(_decode_map(av["M"]))
             else:
                 out.append(_decode_other(av))
     except CodecError:
