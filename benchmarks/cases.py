@@ -46,7 +46,7 @@ class Sizes:
     plan_calls: int
 
 
-FULL = Sizes(items=20_000, batch_get=1_000, batch_write=5_000, repeats=5, server_repeats=4,
+FULL = Sizes(items=20_000, batch_get=1_000, batch_write=5_000, repeats=5, server_repeats=6,
              import_runs=15, plan_calls=1_000)
 QUICK = Sizes(items=2_000, batch_get=200, batch_write=500, repeats=2, server_repeats=2,
               import_runs=3, plan_calls=200)
