@@ -9,7 +9,8 @@ number column stays ``object`` holding exact ``Decimal``/``int`` values. Boolean
 
 Speed: each column is cut out of the items once and converted with C-level maps where its
 values share one type (``int``/``float`` over the N texts, ``itemgetter`` for S and BOOL);
-only columns of sets, lists, maps, binary or mixed types decode value by value.
+only columns of sets, lists, maps, binary or mixed types decode value by value. A streamed
+read converts page by page (`FrameBuilder`) and lets each page go as soon as it is converted.
 """
 
 from __future__ import annotations
