@@ -13,7 +13,8 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -258,7 +259,7 @@ def _segment(conn: Connection, run: _Run, segment: int,
 
 
 def _scan_pages(conn: Connection, run: _Run,
-                ) -> Iterator[tuple[int, list[Any], dict[str, Any], dict[str, Any]]]:
+                ) -> Generator[tuple[int, list[Any], dict[str, Any], dict[str, Any]]]:
     if len(run.states) == 1:
         yield from _segment(conn, run, 0)
         return
@@ -270,7 +271,7 @@ def _scan_pages(conn: Connection, run: _Run,
 
 
 def _parallel(conn: Connection, run: _Run,
-              ) -> Iterator[tuple[int, list[Any], dict[str, Any], dict[str, Any]]]:
+              ) -> Generator[tuple[int, list[Any], dict[str, Any], dict[str, Any]]]:
     """Run every segment in its own thread; pages reach the caller through a bounded queue."""
     segments = len(run.states)
     pages: queue.Queue[Any] = queue.Queue(maxsize=2 * segments)
@@ -436,7 +437,8 @@ def _streamed(conn: Connection, prepared: _Run) -> Iterator[Any]:
               else _parallel(conn, prepared))
     desc = f"{prepared.plan.operation} {prepared.query.schema.name}"
     with Progress(total=prepared.plan.extra.get("item_count"), desc=desc,
-                  enabled=prepared.query.spec.progress) as progress:
+                  enabled=prepared.query.spec.progress) as progress, closing(source):
+        # (closing: on an error the reader threads stop now, not when the traceback goes)
         for _segment, page, answer, _state in source:
             items, response = _parsed(prepared, page, answer)
             prepared.stats.add(response, returned=len(items))
