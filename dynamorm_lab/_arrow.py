@@ -87,7 +87,7 @@ def _numbers_arrow(texts: Any) -> Any:
     if not _holds(pc, texts, "."):
         try:
             return pc.cast(texts, pa.int64())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # beyond int64
+        except pa.ArrowInvalid:  # an integer beyond int64: the Python rule decides
             return numbers_from_texts(texts.to_pylist())
     if (pc.max(pc.utf8_length(texts)).as_py() or 0) > 15:  # else surely at most 15 digits
         digits = pc.utf8_length(pc.utf8_ltrim(pc.replace_substring_regex(texts, "[-.]", ""),

@@ -314,11 +314,6 @@ def _decode_list(payload: Iterable[AttributeValue]) -> list[Any]:
     return out
 
 
-def decode_list(avs: Iterable[AttributeValue]) -> list[Any]:
-    """Decode AttributeValues one by one, as `decode_value` does (the list walk)."""
-    return _decode_list(avs)
-
-
 def _decode_other(av: AttributeValue) -> Any:
     """A value of a tag the walks do not inline, by its payload decoder."""
     [(tag, value)] = av.items()
@@ -360,6 +355,9 @@ def encode_item(item: dict[str, Any]) -> dict[str, AttributeValue]:
 
 decode_item: Callable[[dict[str, AttributeValue]], dict[str, Any]] = _decode_map
 """Decode a wire item to a plain dict (the map walk itself: one call frame fewer per item)."""
+
+decode_list: Callable[[Iterable[AttributeValue]], list[Any]] = _decode_list
+"""Decode AttributeValues one by one, as `decode_value` does (the list walk itself)."""
 
 
 # --- text forms ----------------------------------------------------------------------------

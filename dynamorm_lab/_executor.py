@@ -49,7 +49,7 @@ class _Run:
     fast: bool = False  # read through the data-plane client (binary as base64 text)
     parse: Callable[[bytes], dict[str, Any]] | None = None  # set: read raw bodies, parse so
     ahead: bool = False  # send the next request before this page is parsed (see _read_ahead)
-    capacity: bool = True  # ask for ConsumedCapacity (the stats); frames and tables do not
+    capacity: bool = True  # ask for ConsumedCapacity (the stats; it costs the server work)
     first_page: int | None = None  # a Limit for each segment's first request only
 
     def cursor(self) -> str | None:
@@ -105,6 +105,7 @@ def _prepare(conn: Connection, query: Query, *, decode: bool = True) -> _Run:
                                              segments),
                Stats(chosen.operation, table.name, chosen.index, segments=segments))
     run.fast = spec.shape != "wire" or not decode
+    run.capacity = decode  # frames and tables (decode=False) hand out no stats
     if spec.cursor is not None:
         run.states = decode_cursor(spec.cursor, run.fingerprint)
         if not isinstance(run.states, list) or len(run.states) != segments:
@@ -347,7 +348,6 @@ def frame(conn: Connection, query: Query, *, flatten: bool = False,
 
     def build(ahead: bool) -> Any:
         prepared = _prepare(conn, query, decode=False)
-        prepared.capacity = False  # the stats are not handed out (and the server works less)
         if engine == "arrow" and not spec.flatten and _streams(prepared):
             from ._arrow import frame_from_chunks
 
@@ -379,7 +379,6 @@ def arrow(conn: Connection, query: Query) -> Any:
 
     def build(ahead: bool) -> Any:
         prepared = _prepare(conn, query, decode=False)
-        prepared.capacity = False
         if not _streams(prepared):
             return arrow_from_items(_wire_items(conn, prepared), columns=columns)
         return table_from_chunks(_arrow_pages(conn, prepared, ahead=ahead), columns=columns,

@@ -57,10 +57,7 @@ def fast_parser_factory() -> Any:
         def _do_parse(self, response: dict[str, Any], shape: Any) -> Any:
             if shape is not None and shape.name in _FAST_SHAPES:
                 body = response["body"]
-                if getattr(_MODE, "raw", False):
-                    parsed = {"Body": body}
-                else:
-                    parsed = _loads(body) if body else {}
+                parsed = {"Body": body} if getattr(_MODE, "raw", False) else parse_body(body)
                 self._inject_response_metadata(parsed, response["headers"])
                 return parsed
             return super()._do_parse(response, shape)
