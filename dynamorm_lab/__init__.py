@@ -15,7 +15,7 @@ from . import errors
 from ._backfill import BackfillReport
 from ._batch import RetryPolicy, WriteFailure, WriteReport
 from ._bulk import decode_items, encode_items
-from ._connection import Connection, connect, default_connection
+from ._connection import Connection, connect, default_connection, use
 from ._expr import Condition, Path, Placeholders, UpdateAction, attr, path
 from ._fields import Field, field
 from ._introspect import Profile
@@ -130,6 +130,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), checked by tests/unit/test_exports
     "path",
     "registry",
     "schema",
+    "use",
 ]
 
 _LAZY = {  # loaded on first use: not needed to import the ORM

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from . import (
     _backfill,
     _crud,
+    _cursor,
     _executor,
     _introspect,
     _migrate,
@@ -40,12 +42,12 @@ if TYPE_CHECKING:
     from ._migrate import MigrationPlan, SchemaDiff
     from ._model import Model
     from ._query import Query
-    from ._results import Page, Result
+    from ._results import Page, Result, Stats
     from ._transactions import Transaction
     from ._writes import BatchGetResult, BatchWriter
     from .local import LocalServer
 
-__all__ = ["Connection", "connect", "default_connection"]
+__all__ = ["Connection", "connect", "default_connection", "use"]
 
 log = logging.getLogger("dynamorm_lab")
 _LOCAL_REGION = "us-east-1"
@@ -74,6 +76,7 @@ class Connection:
         server: LocalServer | None = None,
         scan_guard: int | None = 10_000,
         retry_policy: RetryPolicy | None = None,
+        cursor_key: bytes | str | None = None,
     ) -> None:
         self._client = client
         self._fast_factory: Any = None
@@ -87,7 +90,9 @@ class Connection:
         self.server = server
         self.scan_guard = scan_guard
         self.retry_policy = retry_policy or RetryPolicy()
+        self.cursor_key = _cursor.cursor_key(cursor_key)
         self._stats: dict[str, tuple[float, int | None, int | None]] = {}
+        self._local = threading.local()
 
     def __repr__(self) -> str:
         where = self.endpoint_url or f"AWS {self.region}"
@@ -128,6 +133,17 @@ class Connection:
         """The main botocore DynamoDB client (an escape hatch; bypasses read-only). Library
         reads go through a second, data-plane client: hook both with `on()`."""
         return self._client
+
+    @property
+    def last_stats(self) -> Stats | None:
+        """What the last `get()`/`refresh()` of this thread on this connection did and cost
+        (a query's figures are on its Result: ``result.stats``)."""
+        stats: Stats | None = getattr(self._local, "stats", None)
+        return stats
+
+    @last_stats.setter
+    def last_stats(self, stats: Stats) -> None:
+        self._local.stats = stats
 
     @property
     def is_local(self) -> bool:
@@ -316,10 +332,15 @@ class Connection:
         return _tables.list_tables(self)
 
     def close(self) -> None:
-        """Close the client's connection pool (the embedded server keeps running)."""
-        closer = getattr(self._client, "close", None)
-        if closer is not None:
-            closer()
+        """Close the client's connection pool (the embedded server keeps running).
+
+        A closed default connection stops being the default: the next `connect()` takes over.
+        """
+        for client in (self._client, self._fast):
+            closer = getattr(client, "close", None)
+            if closer is not None:
+                closer()
+        _session.clear_default(self)
 
 
 def _aws_configured(profile: str | None) -> bool:
@@ -354,7 +375,8 @@ def connect(
     max_pool_connections: int = 16,
     scan_guard: int | None = 10_000,
     retry_policy: RetryPolicy | None = None,
-    make_default: bool = True,
+    cursor_key: bytes | str | None = None,
+    make_default: bool | None = None,
 ) -> Connection:
     """Connect to DynamoDB; with no AWS configuration, start the embedded local server.
 
@@ -370,7 +392,13 @@ def connect(
             holding more items than this (None: never refuse); `.allow_scan()` overrides.
         retry_policy: backoff for unprocessed batch items and keys (on top of botocore's own
             retries of throttled and failed requests).
-        make_default: model methods (``movie.save()``) use this connection when given none.
+        cursor_key: the key cursors are signed with (HMAC-SHA256), at least 16 bytes; else
+            $DYNAMORM_CURSOR_KEY, else a random key made once per process. A cursor resumes
+            only under the key that signed it (use one key to resume in another process).
+        make_default: model methods (``movie.save()``) use the default connection when given
+            none. None (the default): this connection becomes the default only when there is
+            none yet, so a later connection never redirects models silently; True: make it
+            the default now (as `use()` does); False: never.
     """
     global _told_local  # noqa: PLW0603 - the "using local" notice is printed once per process
     if target is not None and not isinstance(target, str):
@@ -413,13 +441,30 @@ def connect(
         pool=max_pool_connections)
     connection = Connection(client, target=target or "aws", region=region,
                             endpoint_url=endpoint_url, profile=profile, read_only=read_only,
-                            server=server, scan_guard=scan_guard, retry_policy=retry_policy)
+                            server=server, scan_guard=scan_guard, retry_policy=retry_policy,
+                            cursor_key=cursor_key)
     connection.enable_fast_reads(lambda: _make_client(
         region=region, profile=profile, endpoint_url=endpoint_url, key_id=key_id, secret=secret,
         max_attempts=max_attempts, connect_timeout=connect_timeout, read_timeout=read_timeout,
         pool=max_pool_connections, fast=True)[0])
-    if make_default:
+    if make_default or (make_default is None and _session.current() is None):
+        use(connection)
+    return connection
+
+
+def use(connection: Connection) -> Connection:
+    """Make `connection` the default for model methods given none (says so once).
+
+    The default changes only through this call (or ``connect(..., make_default=True)``,
+    ``%dynamo use ALIAS``); the first `connect()` of a process becomes the default by itself.
+    """
+    if not isinstance(connection, Connection):
+        raise ValidationError(f"use() takes a Connection (from dl.connect()), got "
+                              f"{type(connection).__name__}")
+    if _session.current() is not connection:
         _session.set_default(connection)
+        log.warning("dynamorm_lab: models now use %r by default (switch with dl.use(other))",
+                    connection)
     return connection
 
 
@@ -439,7 +484,11 @@ def _make_client(*, region: str | None, profile: str | None, endpoint_url: str |
         session = boto3.session.Session(profile_name=profile, region_name=region,
                                         botocore_session=core)
     except BotoCoreError as exc:
-        raise ConnectionFailed(f"cannot use AWS profile {profile!r}: {exc}") from None
+        named = (f"AWS profile {profile!r}" if profile else
+                 f"AWS profile {os.environ.get('AWS_PROFILE')!r} (from $AWS_PROFILE)"
+                 if os.environ.get("AWS_PROFILE") else "the AWS configuration")
+        raise ConnectionFailed(f"cannot use {named}: {exc}; check ~/.aws/config or pass "
+                               "profile=...") from None
     region = session.region_name
     if not region:
         raise ConnectionFailed(
@@ -460,7 +509,8 @@ def _make_client(*, region: str | None, profile: str | None, endpoint_url: str |
 
 
 def default_connection() -> Connection:
-    """The connection model methods use when given none: the last `connect()` made, or a new
-    `connect()` (AWS if configured, else the embedded local server) when there is none yet."""
+    """The connection model methods use when given none: the first `connect()` made (or the
+    one given to `use()`), or a new `connect()` (AWS if configured, else the embedded local
+    server) when there is none yet."""
     existing = _session.current()
     return existing if existing is not None else connect()

@@ -51,11 +51,12 @@ class _Run:
     ahead: bool = False  # send the next request before this page is parsed (see _read_ahead)
     capacity: bool = True  # ask for ConsumedCapacity (the stats; it costs the server work)
     first_page: int | None = None  # a Limit for each segment's first request only
+    cursor_key: bytes = b""  # the connection's key for signing cursors
 
     def cursor(self) -> str | None:
         if all(s.get("done") for s in self.states):
             return None
-        return encode_cursor(self.fingerprint, self.states)
+        return encode_cursor(self.fingerprint, self.states, self.cursor_key)
 
     def take(self, raw: list[dict[str, Any]]) -> list[Any]:
         if self.hidden:
@@ -106,8 +107,9 @@ def _prepare(conn: Connection, query: Query, *, decode: bool = True) -> _Run:
                Stats(chosen.operation, table.name, chosen.index, segments=segments))
     run.fast = spec.shape != "wire" or not decode
     run.capacity = decode  # frames and tables (decode=False) hand out no stats
+    run.cursor_key = conn.cursor_key
     if spec.cursor is not None:
-        run.states = decode_cursor(spec.cursor, run.fingerprint)
+        run.states = decode_cursor(spec.cursor, run.fingerprint, run.cursor_key)
         if not isinstance(run.states, list) or len(run.states) != segments:
             raise ValidationError("the cursor does not match this query's segments")
     else:
@@ -164,7 +166,7 @@ def _resumer(run: _Run, before: list[dict[str, Any]], segment: int,
     def resume(index: int) -> str:
         states = [dict(s) for s in before]
         states[segment] = _state_after(run, keys[index])
-        return encode_cursor(run.fingerprint, states)
+        return encode_cursor(run.fingerprint, states, run.cursor_key)
 
     return resume
 

@@ -1,7 +1,9 @@
 """The default connection, held here so the pure core can delegate without importing I/O.
 
-`connect()` registers the connection it makes; active-record methods on models call
-`resolve(None)` to find it. The core never imports the connection module (imports point down).
+The first connection `connect()` makes becomes the default; after that the default changes only
+when the user says so (`dl.use(conn)`, `connect(..., make_default=True)`, ``%dynamo use``), so a
+later connection to another account never redirects models silently. Active-record methods on
+models call `resolve(None)` to find it. The core never imports the connection module.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import Any
 
 from .errors import ConnectionFailed
 
-__all__ = ["current", "resolve", "set_default"]
+__all__ = ["clear_default", "current", "resolve", "set_default"]
 
 _default: Any = None
 
@@ -19,6 +21,13 @@ def set_default(connection: Any) -> None:
     """Make `connection` the one used when a model method is given none."""
     global _default  # noqa: PLW0603 - one process-wide default, like logging's root logger
     _default = connection
+
+
+def clear_default(connection: Any) -> None:
+    """Forget `connection` as the default (it was closed); the next `connect()` takes over."""
+    global _default  # noqa: PLW0603 - see set_default
+    if _default is connection:
+        _default = None
 
 
 def current() -> Any:

@@ -53,7 +53,7 @@ def server() -> Iterator[Any]:
 @pytest.fixture
 def db(server: Any) -> Iterator[dl.Connection]:
     """A connection to the session's server, made the default for model methods."""
-    connection = dl.connect(server.endpoint_url)
+    connection = dl.connect(server.endpoint_url, make_default=True)
     yield connection
     connection.close()
 
