@@ -3,6 +3,11 @@
 Not `mock_aws`: that would intercept every boto3 client in the process, the user's real AWS
 clients included. The server binds port 0 so the operating system picks a free port
 atomically (moto's own `start()` hangs forever on a port that is taken).
+
+moto's backend is not thread-safe (a conditional write checks, then writes, with no lock), and
+the threaded server would run concurrent requests side by side and lose updates. So requests
+are served one at a time (`_Serialised`), which makes every request atomic as it is on DynamoDB;
+connections are still accepted concurrently.
 """
 
 from __future__ import annotations
@@ -19,6 +24,24 @@ __all__ = ["LocalServer", "shared_server", "start_server"]
 HOST = "127.0.0.1"
 _shared: LocalServer | None = None
 _lock = threading.Lock()
+
+
+class _Serialised:
+    """A WSGI app that runs one request at a time, its whole response body included."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        with self._lock:
+            response = self._app(environ, start_response)
+            try:
+                return [b"".join(response)]
+            finally:
+                closer = getattr(response, "close", None)
+                if closer is not None:
+                    closer()
 
 
 class LocalServer:
@@ -72,7 +95,7 @@ def start_server(port: int = 0) -> LocalServer:
             "install dynamorm_lab with its dependencies"
         ) from None
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = DomainDispatcherApplication(create_backend_app)
+    app = _Serialised(DomainDispatcherApplication(create_backend_app))
     try:
         server = make_server(HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
     except OSError as exc:
