@@ -190,7 +190,14 @@ class MigrationPlan:
         return "\n".join(lines)
 
 
-def _gsi_create(wanted: TableSchema, index: Index, live: dict[str, Any]) -> dict[str, Any]:
+def _gsi_create(wanted: TableSchema, index: Index, live: dict[str, Any],
+                keys_in_use: set[str]) -> dict[str, Any]:
+    """The UpdateTable creating `index`, with the complete AttributeDefinitions.
+
+    `keys_in_use`: the key attributes of the table and of every index that exists once this
+    step is done. Every step sends them all: some servers (moto) replace the table's
+    definitions with what UpdateTable sends, and DynamoDB refuses definitions no key uses.
+    """
     create = _index_request(index)
     billing = live.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
     if billing == "PROVISIONED" and "ProvisionedThroughput" in live:
@@ -198,14 +205,21 @@ def _gsi_create(wanted: TableSchema, index: Index, live: dict[str, Any]) -> dict
         create["ProvisionedThroughput"] = {
             "ReadCapacityUnits": throughput.get("ReadCapacityUnits", 5),
             "WriteCapacityUnits": throughput.get("WriteCapacityUnits", 5)}
-    # The live definitions plus the new index's keys: DynamoDB merges either way, and some
-    # local servers replace the table's definitions with whatever UpdateTable sends.
-    definitions = {d["AttributeName"]: d for d in live.get("AttributeDefinitions", [])}
-    for definition in wanted.attribute_definitions():
-        if definition["AttributeName"] in index.key_names:
-            definitions[definition["AttributeName"]] = definition
-    return {"TableName": wanted.name, "AttributeDefinitions": list(definitions.values()),
+    types = {d["AttributeName"]: d for d in live.get("AttributeDefinitions", [])}
+    types.update({d["AttributeName"]: d for d in wanted.attribute_definitions()})
+    definitions = [types[name] for name in sorted(keys_in_use) if name in types]
+    return {"TableName": wanted.name, "AttributeDefinitions": definitions,
             "GlobalSecondaryIndexUpdates": [{"Create": create}]}
+
+
+def _live_keys(live: dict[str, Any]) -> dict[str | None, set[str]]:
+    """Key attribute names of the live table (under None) and of each of its indexes."""
+    keys: dict[str | None, set[str]] = {
+        None: {k["AttributeName"] for k in live.get("KeySchema", [])}}
+    for entry in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        for index in live.get(entry, []):
+            keys[index["IndexName"]] = {k["AttributeName"] for k in index["KeySchema"]}
+    return keys
 
 
 def plan_steps(wanted: TableSchema, found: SchemaDiff, live: dict[str, Any],
@@ -213,16 +227,20 @@ def plan_steps(wanted: TableSchema, found: SchemaDiff, live: dict[str, Any],
     """The UpdateTable/UpdateTimeToLive requests for the in-place changes, in order."""
     steps: list[Step] = []
     indexes = {i.name: i for i in wanted.indexes}
+    keys = _live_keys(live)  # what exists after each step, so each step's definitions are whole
     for change in found.changes:
         name = change.target.removeprefix("GSI ")
         if change.kind in ("remove_index", "change_index"):
+            keys.pop(name, None)
             steps.append(Step(f"delete GSI {name}", "UpdateTable", {
                 "TableName": wanted.name,
                 "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": name}}]},
                 f"index_gone:{name}"))
         if change.kind in ("add_index", "change_index"):
+            keys[name] = set(indexes[name].key_names)
             steps.append(Step(f"create GSI {name} ({indexes[name].describe()})", "UpdateTable",
-                              _gsi_create(wanted, indexes[name], live), "active"))
+                              _gsi_create(wanted, indexes[name], live, set().union(
+                                  *keys.values())), "active"))
         if change.kind == "ttl":
             if live_ttl:
                 steps.append(Step(f"disable TTL on {live_ttl}", "UpdateTimeToLive", {

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .errors import ValidationError
+from .errors import DynamoDBError, ValidationError
 
 __all__ = ["Index", "KeyAttribute", "Projection", "TableSchema", "check_table_name"]
 
@@ -151,19 +151,39 @@ class TableSchema:
     def from_description(
         cls, table: Mapping[str, Any], ttl_attribute: str | None = None
     ) -> TableSchema:
-        """Build a schema from a DescribeTable ``Table`` mapping."""
-        types = {d["AttributeName"]: d["AttributeType"] for d in table["AttributeDefinitions"]}
+        """Build a schema from a DescribeTable ``Table`` mapping.
 
-        def keys(schema: list[Mapping[str, str]]) -> tuple[KeyAttribute, KeyAttribute | None]:
-            by_role = {k["KeyType"]: KeyAttribute(k["AttributeName"], types[k["AttributeName"]])
-                       for k in schema}
+        Raises DynamoDBError (never a KeyError) when the description is incomplete, e.g. a key
+        attribute without a type in AttributeDefinitions.
+        """
+        name = table.get("TableName", "?")
+        types = {d["AttributeName"]: d["AttributeType"]
+                 for d in table.get("AttributeDefinitions", [])}
+
+        def keys(schema: list[Mapping[str, str]], owner: str
+                 ) -> tuple[KeyAttribute, KeyAttribute | None]:
+            by_role = {}
+            for key in schema:
+                attribute = key["AttributeName"]
+                if attribute not in types:
+                    raise DynamoDBError(
+                        f"DescribeTable of {name} gives {owner} the key attribute {attribute!r} "
+                        "but no type for it in AttributeDefinitions; the table's definitions "
+                        "are incomplete (an UpdateTable that sent only some of them can cause "
+                        "this on local servers): recreate the table or its index",
+                        table=name, operation="DescribeTable")
+                by_role[key["KeyType"]] = KeyAttribute(attribute, types[attribute])
+            if "HASH" not in by_role:
+                raise DynamoDBError(f"DescribeTable of {name} gives {owner} no partition key",
+                                    table=name, operation="DescribeTable")
             return by_role["HASH"], by_role.get("RANGE")
 
-        partition, sort = keys(table["KeySchema"])
+        partition, sort = keys(table.get("KeySchema", []), "the table")
         indexes = []
         for kind, entry in (("GSI", "GlobalSecondaryIndexes"), ("LSI", "LocalSecondaryIndexes")):
             for raw in table.get(entry, []):
-                index_partition, index_sort = keys(raw["KeySchema"])
+                index_partition, index_sort = keys(raw.get("KeySchema", []),
+                                                   f"index {raw.get('IndexName')}")
                 projection = raw.get("Projection", {})
                 indexes.append(Index(
                     raw["IndexName"], kind, index_partition, index_sort,  # type: ignore[arg-type]

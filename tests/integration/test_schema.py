@@ -178,6 +178,35 @@ def test_adding_a_gsi_dry_run_changes_nothing_then_migrate_builds_it(
 
 
 @pytest.mark.needs("gsi_update")
+def test_two_gsis_added_in_one_migrate_leave_a_describable_table(
+        db: dl.Connection, cleanup: list[str], table_name: str) -> None:
+    models = films(table_name)
+    Film = models["Film"]
+
+    class TwoIndexes(Film):
+        genre: str = dl.field(default="", gsi_partition="ByGenre")
+        rating: int = dl.field(default=0, gsi_partition="ByRating")
+
+    cleanup.append(table_name)
+    db.create_table(Film)
+    populate(db, Film, count=50)
+    plan = db.migrate(TwoIndexes, dry_run=True)
+    for step in plan.steps:  # every step sends the definitions of every key that will exist
+        sent = {d["AttributeName"] for d in step.params["AttributeDefinitions"]}
+        assert {"studio", "title"} <= sent
+    assert db.migrate(TwoIndexes).applied == 2
+
+    table = db.client.describe_table(TableName=table_name)["Table"]
+    definitions = {d["AttributeName"]: d["AttributeType"] for d in table["AttributeDefinitions"]}
+    assert definitions == {"studio": "S", "title": "S", "genre": "S", "rating": "N"}
+    assert {i.name for i in db.describe(table_name).indexes} == {"ByGenre", "ByRating"}
+    assert db.diff(TwoIndexes).empty
+    assert {i.name for i in dl.schema(db.model(table_name)).indexes} == {"ByGenre", "ByRating"}
+    result = TwoIndexes.query(TwoIndexes.rating == 3).all()
+    assert result.plan.index == "ByRating" and len(result) == 5
+
+
+@pytest.mark.needs("gsi_update")
 def test_removing_a_gsi_from_the_model_deletes_it(db: dl.Connection, cleanup: list[str],
                                                   table_name: str) -> None:
     models = films(table_name)
