@@ -8,11 +8,13 @@ told apart using the old item DynamoDB returns: the key was taken (create), the 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._codec import decode_value
 from ._model import Model
+from ._results import Stats
 from ._requests import (
     WriteRequest,
     build_create,
@@ -47,6 +49,20 @@ def _decode(model: type[Model], item: Mapping[str, Any] | None) -> Any:
         return model.from_item(item)
     except CodecError:
         return dict(item)
+
+
+def _read_one(conn: Connection, model: type[Model], params: dict[str, Any], *,
+              fast: bool = False) -> dict[str, Any] | None:
+    """One GetItem, its Stats (capacity included) kept as the connection's `last_stats`."""
+    started = time.perf_counter()
+    response = conn.call("GetItem", {**params, "ReturnConsumedCapacity": "TOTAL"}, fast=fast)
+    item: dict[str, Any] | None = response.get("Item")
+    stats = Stats("GetItem", model.__table__)
+    found = 0 if item is None else 1
+    stats.add(response, returned=found, scanned=found)
+    stats.elapsed = time.perf_counter() - started
+    conn.last_stats = stats
+    return item
 
 
 def _send(conn: Connection, request: WriteRequest) -> dict[str, Any]:
@@ -137,7 +153,7 @@ def get(conn: Connection, model: type[Model], key: Sequence[Any], named: Mapping
         consistent: bool, attributes: Sequence[Any] | None) -> Any:
     wire = key_from(model, key, named)
     params = build_get(model, wire, consistent=consistent, attributes=attributes)
-    item = conn.call("GetItem", params, fast=True).get("Item")
+    item = _read_one(conn, model, params, fast=True)
     if item is None:
         raise ItemNotFound(f"no {model.__name__} with key {_show(wire)} in table "
                            f"{model.__table__}", table=model.__table__, key=wire)
@@ -192,7 +208,7 @@ def delete(conn: Connection, target: Any, *, key: Any, condition: Any) -> None:
 def refresh(conn: Connection, obj: Model) -> Model:
     model = type(obj)
     wire = key_of(obj)
-    item = conn.call("GetItem", build_get(model, wire, consistent=True)).get("Item")
+    item = _read_one(conn, model, build_get(model, wire, consistent=True))
     if item is None:
         raise ItemNotFound(f"{model.__name__} with key {_show(wire)} no longer exists",
                            table=model.__table__, key=wire)

@@ -604,6 +604,29 @@ def test_get_consistent_sends_a_consistent_read(db: dl.Connection, make_table: A
         db.off("provide-client-params.dynamodb.GetItem", hook)
 
 
+def test_get_and_refresh_leave_their_stats_on_the_connection(db: dl.Connection,
+                                                              make_table: Any,
+                                                              table_name: str) -> None:
+    Item = make_table(make_item(table_name))
+    _seed_item(Item)
+    assert db.last_stats is None or db.last_stats.table != table_name
+    got = Item.get("u")
+    stats = db.last_stats
+    assert stats is not None and (stats.operation, stats.table) == ("GetItem", table_name)
+    assert (stats.pages, stats.scanned, stats.returned) == (1, 1, 1)
+    assert stats.capacity is not None and stats.capacity > 0  # eventually consistent: 0.5 RCU
+    got.refresh()
+    assert db.last_stats is not stats and db.last_stats.capacity >= stats.capacity
+    with pytest.raises(dl.ItemNotFound):
+        Item.get("nobody")
+    assert (db.last_stats.returned, db.last_stats.scanned) == (0, 0)
+    seen: list[Any] = []
+    worker = threading.Thread(target=lambda: seen.append(db.last_stats))
+    worker.start()
+    worker.join()
+    assert seen == [None]  # per thread: another thread's reads are not mixed in
+
+
 def test_get_with_attributes_reads_only_those(db: dl.Connection, make_table: Any,
                                               table_name: str) -> None:
     Item = make_table(make_item(table_name))
