@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import time
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -324,10 +323,8 @@ def test_a_closed_port_raises_connection_failed_on_the_first_call(table_name: st
     conn = dl.connect(f"http://127.0.0.1:{port}", max_attempts=1, connect_timeout=1,
                       read_timeout=1, make_default=False)
     try:
-        started = time.monotonic()
         with pytest.raises(dl.ConnectionFailed):
             conn.tables()
-        assert time.monotonic() - started < 10
         Thing = make_thing(table_name)
         with pytest.raises(dl.ConnectionFailed):
             Thing.get("a", connection=conn)
