@@ -32,7 +32,7 @@ chromium:
 ## again on dynalite, which validates every request strictly as DynamoDB does
 test: $(STAMP) $(DYNALITE) chromium check
 	$(BIN)/python -m pytest
-	DYNAMORM_TEST_BACKEND=dynalite $(BIN)/python -m pytest tests/integration
+	DYNAMORM_TEST_BACKEND=dynalite $(BIN)/python -m pytest tests/integration tests/claims
 
 ## lab: JupyterLab on examples/, opening the quickstart (the embedded server starts in the kernel)
 lab: $(STAMP)
@@ -50,7 +50,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
 
 integration: $(STAMP)
-	$(BIN)/python -m pytest tests/integration
+	$(BIN)/python -m pytest tests/integration tests/claims
 
 browser: $(STAMP) chromium
 	$(BIN)/python -m pytest tests/browser

@@ -304,9 +304,6 @@ def scan_case(server: Server, sizes: Sizes, segments: int, *, warm: bool = False
     def dl_python() -> Any:
         return scan.to_pandas()
 
-    def dl_arrow_frame() -> Any:
-        return scan.to_pandas(engine="arrow")
-
     def dl_arrow() -> Any:
         return scan.to_arrow()
 
@@ -339,8 +336,6 @@ def scan_case(server: Server, sizes: Sizes, segments: int, *, warm: bool = False
     check = count_is(n)
     contenders = [
         Contender("dynamorm_lab Query.to_pandas() (pure Python)", dl_python, check, ours=True),
-        Contender('dynamorm_lab Query.to_pandas(engine="arrow")', dl_arrow_frame, check,
-                  ours=True),
         Contender("dynamorm_lab Query.to_arrow() (Arrow path)", dl_arrow, check, ours=True),
         Contender("dynamorm_lab Model.scan().to_pandas()", dl_model, check, ours=True),
         Contender("dynamorm_lab Query.all().to_pandas() (dicts first)", dl_dicts_first, check,
@@ -369,13 +364,13 @@ def scan_case(server: Server, sizes: Sizes, segments: int, *, warm: bool = False
         notes=["dynalite runs on the same 2 cores, so wall time includes the server's work "
                "competing with the client's; client CPU is the client's alone.",
                "`to_pandas()` builds the frame straight from the wire items (one JSON parse per "
-               "page, no per-item dicts); `engine=\"arrow\"` parses pages with pyarrow and "
-               "gives the identical frame; `to_arrow()` returns a pyarrow Table (Arrow types: "
+               "page, no per-item dicts); `to_arrow()` has pyarrow parse the pages and returns "
+               "a pyarrow Table (Arrow types: "
                "lists and structs for L/SS/M, not Python objects); `.all().to_pandas()` first "
                "makes a dict per item, as a user iterating the items would.",
-               "dynamorm_lab's frames type their columns (`int64`, `float64` only when exact, "
-               "`boolean`, NA for missing); the others leave numbers as Decimal/float objects "
-               "(awswrangler converts through Arrow)."])
+               "dynamorm_lab's frames type their columns (`int64`, exact `int`/`Decimal` "
+               "objects for other numbers, `boolean`, NA for missing); the others leave "
+               "numbers as Decimal/float objects (awswrangler converts through Arrow)."])
 
 
 def batch_case(server: Server, items: list[dict[str, Any]], sizes: Sizes) -> list[Case]:

@@ -70,8 +70,6 @@ def _profile_scan(server: cases.Server, top: int = 25) -> str:
     model = data.Item.scan().using(server.conn).allow_scan()
     runs: dict[str, Callable[[], object]] = {
         "Query(schema, scan=True).to_pandas()": scan.to_pandas,
-        'Query(schema, scan=True).to_pandas(engine="arrow")':
-            lambda: scan.to_pandas(engine="arrow"),
         "Item.scan().to_pandas()": model.to_pandas,
     }
     out = io.StringIO()

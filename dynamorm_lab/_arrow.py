@@ -8,8 +8,11 @@ identical table from wire items already in Python (a `Result`, or items from els
 The type rule, applied to each attribute (and recursively inside lists and maps):
 
 - S -> string; BOOL -> bool; B -> binary; NULL or missing -> null
-- N -> int64 when every value is integral and fits; float64 when every value survives the
-  trip through a float exactly; else decimal128(38, s) when they fit; else the exact text
+- N -> int64 when every value is integral in form and fits; else decimal128(38, s) (s: the
+  largest scale) when every value fits 38 digits; else the exact text. No number becomes a
+  float unless asked: a model's ``float`` field gives float64 and its ``Decimal`` field
+  never int64 (top-level attributes; `kinds`), and ``numbers="float"`` makes every number
+  array that is not int64 float64, at every depth (the frames module states the rule once)
 - SS -> list<string>; NS -> list<number by the N rule>; BS -> list<binary>
 - L -> list<the element rule over all elements>; M -> struct of every key seen (first-seen
   order), each by this rule
@@ -28,18 +31,14 @@ from itertools import accumulate, chain
 from typing import Any
 
 from ._codec import decode_binary
-from ._gcpause import paused_gc
 from .frames import (
-    FrameSpec,
-    cells_column,
-    exact_floats,
     fits_int64,
-    frame_series,
     integers,
+    numbers_option,
     spread_rows,
 )
 
-__all__ = ["ArrowReader", "arrow_from_items", "frame_from_chunks", "table_from_chunks"]
+__all__ = ["ArrowReader", "arrow_from_items", "table_from_chunks"]
 
 _TAGS = ("S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "L", "M")
 
@@ -56,16 +55,23 @@ def _pa() -> Any:
 
 # --- numbers: the one rule both paths share -------------------------------------------------
 
-def numbers_from_texts(texts: list[str | None]) -> Any:
-    """N texts (None where missing) as one Arrow array by the N rule."""
+def numbers_from_texts(texts: list[str | None], kind: str = "any",
+                       numbers: str = "exact") -> Any:
+    """N texts (None where missing) as one Arrow array by the N rule (`kind`: the model
+    field's kind, "any" when untyped; only "float" and "decimal" change the type)."""
     pa = _pa()
     present = [t for t in texts if t is not None]
-    ints = integers(present)
-    if ints is not None and fits_int64(ints):
-        return pa.array(spread_rows(texts, ints), pa.int64())
-    floats = exact_floats(present)
-    if floats is not None:
-        return pa.array(spread_rows(texts, floats), pa.float64())
+    if kind != "float":
+        ints = integers(present) if kind != "decimal" else None
+        if ints is not None and fits_int64(ints):
+            return pa.array(spread_rows(texts, ints), pa.int64())
+        if numbers == "exact":
+            return _decimals(pa, texts, present)
+    return pa.array(spread_rows(texts, list(map(float, present))), pa.float64())
+
+
+def _decimals(pa: Any, texts: list[str | None], present: list[str]) -> Any:
+    """Exact numbers: decimal128(38, the largest scale) when every value fits, else the text."""
     decimals = [Decimal(t) for t in present]
     scale = max(max(-d.as_tuple().exponent, 0) for d in decimals)  # type: ignore[operator]
     whole = max(len(d.as_tuple().digits) + d.as_tuple().exponent for d in decimals)  # type: ignore[operator]
@@ -74,27 +80,43 @@ def numbers_from_texts(texts: list[str | None]) -> Any:
     return pa.array(texts, pa.string())
 
 
-def _numbers_arrow(texts: Any) -> Any:
-    """The N rule on an Arrow string array: Arrow's casts for the common cases (integers;
-    decimals of at most 15 significant digits, which are always exact as floats), the
-    shared Python rule for the rest. (Which case applies is found by substring search
-    first: a cast that fails costs far more than the search.)"""
+def _numbers_arrow(texts: Any, kind: str = "any", numbers: str = "exact") -> Any:
+    """The N rule (`numbers_from_texts`) on an Arrow string array: Arrow's casts for the
+    common cases (integers; floats where they are asked for; decimals written without an
+    exponent, cast at their largest scale), the shared Python rule for the rest. (Which
+    case applies is found by substring search first: a cast that fails costs far more than
+    the search.)"""
     pa = _pa()
     import pyarrow.compute as pc
 
-    if _holds(pc, texts, "e", "E"):
-        return numbers_from_texts(texts.to_pylist())
-    if not _holds(pc, texts, "."):
+    if kind == "float" or (numbers == "float" and kind == "decimal"):
+        return _cast(pa, pc, texts, pa.float64(), kind=kind, numbers=numbers)
+    exponent = _holds(pc, texts, "e", "E")
+    if kind != "decimal" and not exponent and not _holds(pc, texts, "."):
         try:
             return pc.cast(texts, pa.int64())
         except pa.ArrowInvalid:  # an integer beyond int64: the Python rule decides
-            return numbers_from_texts(texts.to_pylist())
-    if (pc.max(pc.utf8_length(texts)).as_py() or 0) > 15:  # else surely at most 15 digits
-        digits = pc.utf8_length(pc.utf8_ltrim(pc.replace_substring_regex(texts, "[-.]", ""),
-                                              "0"))
-        if (pc.max(digits).as_py() or 0) > 15:
-            return numbers_from_texts(texts.to_pylist())
-    return pc.cast(texts, pa.float64())
+            return numbers_from_texts(texts.to_pylist(), kind, numbers)
+    if numbers == "float":
+        return _cast(pa, pc, texts, pa.float64(), kind=kind, numbers=numbers)
+    if exponent:
+        return numbers_from_texts(texts.to_pylist(), kind, numbers)
+    point = pc.find_substring(texts, ".")  # -1 where there is none: scale 0
+    scales = pc.if_else(pc.greater_equal(point, 0),
+                        pc.subtract(pc.subtract(pc.utf8_length(texts), point), 1), 0)
+    scale = pc.max(scales).as_py() or 0
+    if scale > 38:  # no decimal128 holds it: the text
+        return numbers_from_texts(texts.to_pylist(), kind, numbers)
+    return _cast(pa, pc, texts, pa.decimal128(38, scale), kind=kind, numbers=numbers)
+
+
+def _cast(pa: Any, pc: Any, texts: Any, target: Any, *, kind: str, numbers: str) -> Any:
+    """Arrow's cast of the texts, or the Python rule where Arrow refuses one (more than 38
+    digits at that scale; a text Arrow does not read but Python does)."""
+    try:
+        return pc.cast(texts, target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return numbers_from_texts(texts.to_pylist(), kind, numbers)
 
 
 def _holds(pc: Any, texts: Any, *parts: str) -> bool:
@@ -203,8 +225,9 @@ def _present(array: Any) -> bool:
     return bool(len(array) > array.null_count)
 
 
-def _convert(pa: Any, chunks: list[Any]) -> Any:
-    """AttributeValue struct arrays (one per page) as one typed array by the type rule."""
+def _convert(pa: Any, chunks: list[Any], kind: str = "any", numbers: str = "exact") -> Any:
+    """AttributeValue struct arrays (one per page) as one typed array by the type rule
+    (`kind`: the model field's kind of a top-level attribute, for its numbers)."""
     import pyarrow.compute as pc
 
     members = [_members(pa, c) for c in chunks]
@@ -219,16 +242,16 @@ def _convert(pa: Any, chunks: list[Any]) -> Any:
     tag = tags[0]
     parts = [m.get(tag, pa.nulls(len(c))) for m, c in zip(members, chunks, strict=True)]
     if tag in ("S", "BOOL", "N", "B"):
-        kind = pa.bool_() if tag == "BOOL" else pa.string()
-        flat = pa.concat_arrays([p if p.type == kind else p.cast(kind) for p in parts])
+        base = pa.bool_() if tag == "BOOL" else pa.string()
+        flat = pa.concat_arrays([p if p.type == base else p.cast(base) for p in parts])
         if tag == "N":
-            return _numbers_arrow(flat)
+            return _numbers_arrow(flat, kind, numbers)
         if tag == "B":
             return pa.array([None if x is None else binascii.a2b_base64(x)
                              for x in flat.to_pylist()], pa.binary())
         return flat
     if tag == "M":
-        return _struct(pa, parts)
+        return _struct(pa, parts, numbers)
     lengths: list[int] = []
     for part in parts:
         lengths += ([0] * len(part) if pa.types.is_null(part.type)
@@ -237,16 +260,17 @@ def _convert(pa: Any, chunks: list[Any]) -> Any:
     mask = pa.concat_arrays([p.is_null() for p in parts])
     elements = [p.flatten() for p in parts if not pa.types.is_null(p.type)]
     if tag == "L":
-        values = _convert(pa, elements) if elements else pa.nulls(0)
+        values = _convert(pa, elements, numbers=numbers) if elements else pa.nulls(0)
     else:
         flat = (pa.concat_arrays([e.cast(pa.string()) for e in elements]) if elements
                 else pa.array([], pa.string()))
-        values = (_numbers_arrow(flat) if tag == "NS" else flat if tag == "SS" else pa.array(
-            [binascii.a2b_base64(x) for x in flat.to_pylist()], pa.binary()))
+        values = (_numbers_arrow(flat, numbers=numbers) if tag == "NS" else flat
+                  if tag == "SS" else pa.array([binascii.a2b_base64(x)
+                                                for x in flat.to_pylist()], pa.binary()))
     return pa.ListArray.from_arrays(offsets, values, mask=mask)
 
 
-def _struct(pa: Any, parts: list[Any]) -> Any:
+def _struct(pa: Any, parts: list[Any], numbers: str) -> Any:
     names: dict[str, None] = {}
     for part in parts:
         if pa.types.is_struct(part.type):
@@ -254,7 +278,8 @@ def _struct(pa: Any, parts: list[Any]) -> Any:
     mask = pa.concat_arrays([p.is_null() for p in parts])
     fields = [_members(pa, p) for p in parts]
     children = [_convert(pa, [f.get(name, pa.nulls(len(p))) for f, p in
-                              zip(fields, parts, strict=True)]) for name in names]
+                              zip(fields, parts, strict=True)], numbers=numbers)
+                for name in names]
     if not names:
         return pa.StructArray.from_arrays([], fields=[], mask=mask) if len(mask) else \
             pa.array([], pa.struct([]))
@@ -262,13 +287,18 @@ def _struct(pa: Any, parts: list[Any]) -> Any:
 
 
 def table_from_chunks(pages: Sequence[Any], *, columns: Sequence[str] | None = None,
-                      drop: Sequence[str] = ()) -> Any:
+                      drop: Sequence[str] = (), kinds: Mapping[str, str] | None = None,
+                      numbers: str = "exact") -> Any:
     """A table from the pages' item struct arrays (`ArrowReader.read()["Items"]`).
 
     Args:
         columns: exactly these columns, in this order (a projection).
         drop: columns to leave out (key attributes a projection added for the cursor).
+        kinds: attribute -> a model field's kind (`FrameSpec.kinds`): float fields give
+            float64, Decimal fields never int64.
+        numbers: "exact", or "float" for float64 wherever a number array is not int64.
     """
+    numbers_option(numbers)
     pa = _pa()
     pages = [p for p in pages if len(p)]
     names: dict[str, None] = {}
@@ -278,7 +308,8 @@ def table_from_chunks(pages: Sequence[Any], *, columns: Sequence[str] | None = N
     fields = [_members(pa, p) for p in pages]
     order = list(columns) if columns is not None else [n for n in names if n not in drop]
     arrays = [_convert(pa, [f.get(name, pa.nulls(len(p))) for f, p in
-                            zip(fields, pages, strict=True)]) for name in order]
+                            zip(fields, pages, strict=True)], (kinds or {}).get(name, "any"),
+                       numbers) for name in order]
     if not order:
         return pa.table({})
     return pa.table(dict(zip(order, arrays, strict=True)))
@@ -287,18 +318,21 @@ def table_from_chunks(pages: Sequence[Any], *, columns: Sequence[str] | None = N
 # --- the Python path -------------------------------------------------------------------------
 
 def arrow_from_items(items: Sequence[Mapping[str, Any]], *, columns: Sequence[str] | None = None,
-                     drop: Sequence[str] = ()) -> Any:
+                     drop: Sequence[str] = (), kinds: Mapping[str, str] | None = None,
+                     numbers: str = "exact") -> Any:
     """The same table `table_from_chunks` gives, from wire items already in Python."""
+    numbers_option(numbers)
     pa = _pa()
     names = dict.fromkeys(chain.from_iterable(items))
     order = list(columns) if columns is not None else [n for n in names if n not in drop]
     if not order:
         return pa.table({})
-    return pa.table({name: _py_convert(pa, [item.get(name) for item in items])
+    return pa.table({name: _py_convert(pa, [item.get(name) for item in items],
+                                       (kinds or {}).get(name, "any"), numbers)
                      for name in order})
 
 
-def _py_convert(pa: Any, values: list[Any]) -> Any:
+def _py_convert(pa: Any, values: list[Any], kind: str = "any", numbers: str = "exact") -> Any:
     present = [av for av in values if av is not None]
     tags = [t for t in _TAGS if t != "NULL" and any(t in av for av in present)]
     if not tags:
@@ -313,15 +347,15 @@ def _py_convert(pa: Any, values: list[Any]) -> Any:
     if tag == "BOOL":
         return pa.array(payloads, pa.bool_())
     if tag == "N":
-        return numbers_from_texts(payloads)
+        return numbers_from_texts(payloads, kind, numbers)
     if tag == "B":
         return pa.array([None if p is None else decode_binary(p) for p in payloads],
                         pa.binary())
     if tag == "M":
         keys = dict.fromkeys(chain.from_iterable(p for p in payloads if p is not None))
         mask = pa.array([p is None for p in payloads], pa.bool_())
-        children = [_py_convert(pa, [None if p is None else p.get(k) for p in payloads])
-                    for k in keys]
+        children = [_py_convert(pa, [None if p is None else p.get(k) for p in payloads],
+                                numbers=numbers) for k in keys]
         if not keys:
             return pa.StructArray.from_arrays([], fields=[], mask=mask) if values else \
                 pa.array([], pa.struct([]))
@@ -331,9 +365,9 @@ def _py_convert(pa: Any, values: list[Any]) -> Any:
     mask = pa.array([p is None for p in payloads], pa.bool_())
     flat = [x for p in payloads if p is not None for x in p]
     convert: Callable[[list[Any]], Any] = {
-        "L": lambda xs: _py_convert(pa, xs),
+        "L": lambda xs: _py_convert(pa, xs, numbers=numbers),
         "SS": lambda xs: pa.array(xs, pa.string()),
-        "NS": numbers_from_texts,
+        "NS": lambda xs: numbers_from_texts(xs, numbers=numbers),
         "BS": lambda xs: pa.array([decode_binary(x) for x in xs], pa.binary()),
     }[tag]
     return pa.ListArray.from_arrays(offsets, convert(flat), mask=mask)
@@ -348,111 +382,3 @@ def _b64(value: Any) -> str:
     if isinstance(value, bytes | bytearray):
         return binascii.b2a_base64(value, newline=False).decode("ascii")
     raise TypeError(f"{type(value).__name__} is not part of an AttributeValue")
-
-
-# --- DataFrames through Arrow ----------------------------------------------------------------
-
-def frame_from_chunks(pages: Sequence[Any], spec: FrameSpec, *, drop: Sequence[str] = ()) -> Any:
-    """The DataFrame `frames.frame_from_items` gives for the same items, from the pages'
-    Arrow struct arrays: scalar columns converted by Arrow, the others decoded in Python
-    from their AttributeValues (so the two paths agree by construction; a map's keys come in
-    the column's first-seen order rather than each item's own). Not for flattened frames."""
-    import pandas as pd
-
-    if spec.flatten:
-        raise ValueError("flatten=True needs each item's own key order, which Arrow does not "
-                         "keep: the python engine builds flattened frames")
-    pa = _pa()
-    pages = [p for p in pages if len(p) and pa.types.is_struct(p.type)]
-    count = sum(len(p) for p in pages)
-    seen: dict[str, None] = {}
-    for page in pages:
-        seen.update(dict.fromkeys(f.name for f in page.type if f.name not in drop))
-    fields = [_members(pa, p) for p in pages]
-
-    def column(name: str, index: Any) -> Any:
-        parts = [f.get(name, pa.nulls(len(p))) for f, p in zip(fields, pages, strict=True)]
-        typed = _typed_series(pd, pa, parts, spec, name=name, index=index)
-        if typed is not None:
-            return typed
-        cells = [_stripped(v) or None for part in parts for v in part.to_pylist()]
-        return cells_column(pd, cells, spec, name, index)
-
-    with paused_gc():
-        return spec.build(pd, list(seen), count, column)
-
-
-def _typed_series(pd: Any, pa: Any, parts: list[Any], spec: FrameSpec, *, name: str,
-                  index: Any) -> Any:
-    """A column straight from Arrow when its values need no per-value decoding, or None
-    (then Python decodes its AttributeValues)."""
-    _, kind = spec.decoding(name)
-    members = [_members(pa, p) for p in parts]
-    tags = {t for m in members for t, values in m.items() if _present(values)}
-    if kind is None or not tags:
-        return None
-    if len(tags) == 1 and next(iter(tags)) in _KIND_FITS:
-        tag = tags.pop()
-        return _scalar_series(pd, pa, _payloads(pa, members, parts, tag), tag=tag, kind=kind,
-                              index=index)
-    if kind != "any" or len(tags - {"NULL"}) != 1:
-        return None
-    tag = next(iter(tags - {"NULL"}))
-    typed = _convert(pa, parts)
-    if not _plain(pa, typed.type, tag, members):
-        return None
-    values = typed.to_pylist()
-    if tag in ("SS", "NS", "BS"):
-        values = [None if v is None else set(v) for v in values]
-    missing = sum(len(p) if pa.types.is_null(p.type) else p.null_count for p in parts)
-    return frame_series(pd, values, tags, missing, index)
-
-
-def _payloads(pa: Any, members: list[dict[str, Any]], parts: list[Any], tag: str) -> Any:
-    base = pa.bool_() if tag == "BOOL" else pa.string()
-    return pa.concat_arrays([m[tag] if tag in m else pa.nulls(len(p), base)
-                             for m, p in zip(members, parts, strict=True)])
-
-
-def _scalar_series(pd: Any, pa: Any, flat: Any, *, tag: str, kind: str, index: Any) -> Any:
-    if not _KIND_FITS[tag](kind):
-        return None
-    if tag == "S":
-        return pd.Series(flat.to_pylist(), index=index)
-    if tag == "BOOL":
-        return pd.Series(flat.to_pylist(), dtype="boolean", index=index)
-    numbers = _numbers_arrow(flat)
-    if pa.types.is_int64(numbers.type) and kind in ("any", "int"):
-        if numbers.null_count:
-            return pd.Series(numbers.to_pylist(), dtype="Int64", index=index)
-        return pd.Series(numbers.to_numpy(), dtype="int64", index=index)
-    if pa.types.is_float64(numbers.type) and kind in ("any", "float", "decimal"):
-        return pd.Series(numbers.to_numpy(zero_copy_only=False), dtype="float64", index=index)
-    return None
-
-
-def _plain(pa: Any, kind: Any, tag: str, members: list[dict[str, Any]]) -> bool:
-    """Whether Arrow's values of a column are exactly what Python decoding gives: text,
-    integers, booleans and bytes, and lists or sets of those (not floats or decimals,
-    which Python reads as Decimal; not maps, whose absent keys Arrow fills with null)."""
-    if tag in ("S", "BOOL", "B", "N"):
-        return any(check(kind) for check in (pa.types.is_string, pa.types.is_boolean,
-                                              pa.types.is_binary, pa.types.is_int64))
-    if tag in ("SS", "BS") or (tag == "NS" and pa.types.is_int64(kind.value_type)):
-        return True
-    if tag != "L":
-        return False
-    elements = [m["L"].flatten() for m in members if "L" in m]
-    inner = {t for e in elements for t, values in _members(pa, e).items() if _present(values)}
-    if len(inner) != 1:
-        return False
-    element = kind.value_type
-    return bool({"S": pa.types.is_string, "BOOL": pa.types.is_boolean,
-                 "N": pa.types.is_int64}.get(inner.pop(), lambda _: False)(element))
-
-
-_KIND_FITS: dict[str, Callable[[str], bool]] = {
-    "S": lambda kind: kind in ("any", "str"),
-    "BOOL": lambda kind: kind in ("any", "bool"),
-    "N": lambda kind: kind in ("any", "int", "float", "decimal"),
-}

@@ -22,7 +22,13 @@ from ._model import Model
 from ._progress import Progress
 from ._query import Query
 from ._schema import TableSchema
-from .errors import ConditionFailed, DynamormError, ItemNotFound, ValidationError
+from .errors import (
+    ConditionFailed,
+    DynamormError,
+    ItemNotFound,
+    ReadOnlyError,
+    ValidationError,
+)
 
 if TYPE_CHECKING:
     from ._connection import Connection
@@ -60,6 +66,9 @@ def backfill(conn: Connection, source: type[Model] | TableSchema | str,
     """
     if not callable(transform):
         raise ValidationError("backfill needs a transform function")
+    if conn.read_only:
+        raise ReadOnlyError("backfill refused: this connection is read-only (nothing was read "
+                            "or written)")
     if isinstance(source, str):
         source = conn.describe(source)
     run = _Backfill(conn, source, transform)
@@ -150,8 +159,23 @@ class _Backfill:
         for part in unchanged[1:]:
             condition = condition & part
         ph = Placeholders()
-        params = {"TableName": self.table.name, "Key": {k: before[k] for k in key_names},
+        key = {k: before[k] for k in key_names}
+        params = {"TableName": self.table.name, "Key": key,
                   "UpdateExpression": render_update(actions, ph),
-                  "ConditionExpression": compile_condition(condition, ph)}
-        self.conn.call("UpdateItem", ph.into(params))
+                  "ConditionExpression": compile_condition(condition, ph),
+                  "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+        try:
+            self.conn.call("UpdateItem", ph.into(params))
+        except ConditionFailed as exc:
+            if not exc.retried:
+                raise
+            # botocore retried: the first attempt's response may have been lost after the
+            # server applied it, so the retry met our own write. That is a change, not a
+            # conflict, when the stored item is exactly what we wrote.
+            stored = exc.old_item
+            if stored is None:  # servers that ignore ReturnValuesOnConditionCheckFailure
+                stored = self.conn.call("GetItem", {"TableName": self.table.name, "Key": key,
+                                                    "ConsistentRead": True}).get("Item")
+            if stored != after:
+                raise
         return True

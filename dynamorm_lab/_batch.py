@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._wire import binary_keys
-from .errors import DynamormError, Throttled, ValidationError
+from .errors import DynamormError, ReadOnlyError, Throttled, ValidationError
 
 if TYPE_CHECKING:
     from ._connection import Connection
@@ -155,17 +155,19 @@ class WriteFailure:
 
 @dataclass
 class WriteReport:
-    """What a batch write did: written, retried, and what finally failed (never dropped)."""
+    """What a batch write did: written, retried, what finally failed (never dropped), and
+    what was never sent (a batch writer whose ``with`` block raised)."""
 
     written: int = 0
     requests: int = 0
     retried: int = 0
     failed: list[WriteFailure] = field(default_factory=list)
     capacity: float = 0.0
+    unsent: list[WriteFailure] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.unsent
 
     def merge(self, other: WriteReport) -> None:
         self.written += other.written
@@ -173,18 +175,20 @@ class WriteReport:
         self.retried += other.retried
         self.failed += other.failed
         self.capacity += other.capacity
+        self.unsent += other.unsent
 
     def __repr__(self) -> str:
+        unsent = f" unsent={len(self.unsent)}" if self.unsent else ""
         return (f"<WriteReport written={self.written} requests={self.requests} "
-                f"retried={self.retried} failed={len(self.failed)}>")
+                f"retried={self.retried} failed={len(self.failed)}{unsent}>")
 
     def to_pandas(self) -> Any:
-        """One row per failed write (empty when everything was written)."""
+        """One row per failed or unsent write (empty when everything was written)."""
         import pandas as pd
 
         return pd.DataFrame([{"table": f.table, "operation": next(iter(f.request)),
                               "key_or_item": f.key_or_item, "reason": f.reason}
-                             for f in self.failed],
+                             for f in [*self.failed, *self.unsent]],
                             columns=["table", "operation", "key_or_item", "reason"])
 
 
@@ -230,6 +234,9 @@ def write_requests(conn: Connection, requests: Sequence[WriteRequest], *,
     policy = policy or RetryPolicy()
     report = WriteReport()
     chunks = list(_chunks(requests))  # validate every chunk before the first is sent
+    if chunks and conn.read_only:
+        raise ReadOnlyError("BatchWriteItem refused: this connection is read-only (nothing "
+                            "was sent)", table=chunks[0][0].table)
     for chunk in chunks:
         _send_chunk(conn, chunk, policy, report, on_progress)
     return report

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, cast
 
+from ._limits import too_deep
 from ._types import Kind, TypeNode
 from .errors import CodecError
 
@@ -148,11 +149,11 @@ def _encode_map(value: dict[Any, Any], item: Encoder) -> AttributeValue:
 
 
 def _enc_list(value: Iterable[Any]) -> AttributeValue:
-    return _encode_list(value, encode_value)
+    return _encode_list(value, _encode_any)
 
 
 def _enc_map(value: dict[Any, Any]) -> AttributeValue:
-    return _encode_map(value, encode_value)
+    return _encode_map(value, _encode_any)
 
 
 _ONLY_STR, _ONLY_BYTES, _ONLY_NUMBERS = {str}, {bytes}, {int, Decimal, float}
@@ -198,6 +199,13 @@ _GENERIC: dict[type, Encoder] = {
 
 def encode_value(value: Any) -> AttributeValue:
     """Encode any supported Python value by its runtime type."""
+    try:
+        return _encode_any(value)
+    except RecursionError:  # far deeper than DynamoDB's 32 levels: say where, simply
+        raise too_deep(value) from None
+
+
+def _encode_any(value: Any) -> AttributeValue:
     kind = type(value)
     if kind is str:  # the commonest types without the table's extra call
         return {"S": value}
@@ -209,7 +217,7 @@ def encode_value(value: Any) -> AttributeValue:
     if encoder is not None:
         return encoder(value)
     if isinstance(value, enum.Enum):
-        return encode_value(value.value)
+        return _encode_any(value.value)
     if hasattr(type(value), "__dynamorm_codec__"):
         return _enc_model(value)
     for base, encoder in _GENERIC.items():  # subclasses of the supported types
@@ -350,7 +358,10 @@ PAYLOAD_DECODERS: dict[str, Callable[[Any], Any]] = {
 
 def encode_item(item: dict[str, Any]) -> dict[str, AttributeValue]:
     """Encode a plain dict as an item (top-level names are attribute names)."""
-    return _enc_map(item)["M"]  # type: ignore[no-any-return]
+    try:
+        return _enc_map(item)["M"]  # type: ignore[no-any-return]
+    except RecursionError:  # far deeper than DynamoDB's 32 levels: say where, simply
+        raise too_deep(item) from None
 
 
 decode_item: Callable[[dict[str, AttributeValue]], dict[str, Any]] = _decode_map

@@ -8,6 +8,7 @@ local server otherwise (saying so once); ``connect("local")`` always uses the em
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import re
@@ -149,6 +150,16 @@ class Connection:
     def is_local(self) -> bool:
         return self.server is not None
 
+    def as_read_only(self) -> Connection:
+        """This connection refusing every write before it is sent: the same clients, server,
+        settings, hooks and cursor key (closing either closes both). Itself when it already
+        is read-only."""
+        if self.read_only:
+            return self
+        view = copy.copy(self)
+        view.read_only = True
+        return view
+
     def call(self, operation: str, params: dict[str, Any], *,
              fast: bool = False) -> dict[str, Any]:
         """Send one DynamoDB request; the only way the library talks to DynamoDB.
@@ -234,13 +245,13 @@ class Connection:
         """Run a query to the end (or its limit); see `Query.all()`."""
         return _executor.run(self, query)
 
-    def frame(self, query: Query, *, flatten: bool = False, engine: str = "python") -> Any:
+    def frame(self, query: Query, *, flatten: bool = False, numbers: str = "exact") -> Any:
         """Run a query straight into a DataFrame; see `Query.to_pandas()`."""
-        return _executor.frame(self, query, flatten=flatten, engine=engine)
+        return _executor.frame(self, query, flatten=flatten, numbers=numbers)
 
-    def arrow(self, query: Query) -> Any:
+    def arrow(self, query: Query, *, numbers: str = "exact") -> Any:
         """Run a query straight into a pyarrow Table; see `Query.to_arrow()`."""
-        return _executor.arrow(self, query)
+        return _executor.arrow(self, query, numbers=numbers)
 
     def run_pages(self, query: Query) -> Iterator[Page]:
         """Run a query page by page; see `Query.pages()`."""
@@ -416,6 +427,9 @@ def connect(
         target = "endpoint"
     server = None
     key_id = secret = None
+    if target == "local" and profile:
+        raise ValidationError("connect('local') uses the embedded server, which has no "
+                              "profiles; profile= is for AWS: connect('aws', profile=...)")
     if target == "local" or (target is None and not _aws_configured(profile)):
         from .local import shared_server
 

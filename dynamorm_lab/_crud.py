@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from ._codec import decode_value
 from ._model import Model
-from ._results import Stats
 from ._requests import (
     WriteRequest,
     build_create,
@@ -26,6 +25,7 @@ from ._requests import (
     key_of,
     wire_key,
 )
+from ._results import Stats
 from .errors import (
     CodecError,
     ConditionFailed,
@@ -57,7 +57,7 @@ def _read_one(conn: Connection, model: type[Model], params: dict[str, Any], *,
     started = time.perf_counter()
     response = conn.call("GetItem", {**params, "ReturnConsumedCapacity": "TOTAL"}, fast=fast)
     item: dict[str, Any] | None = response.get("Item")
-    stats = Stats("GetItem", model.__table__)
+    stats = Stats("GetItem", params["TableName"])
     found = 0 if item is None else 1
     stats.add(response, returned=found, scanned=found)
     stats.elapsed = time.perf_counter() - started

@@ -335,42 +335,40 @@ def run(conn: Connection, query: Query) -> Result:
             cursor = page.cursor
     model = query.model if query.spec.shape == "model" else None
     return Result(items, raw, plan=prepared.plan, stats=prepared.stats, cursor=cursor,
-                  frame=_frame_maker(model, query))
+                  frame=_frame_maker(model, query), table=_table_maker(model, query))
 
 
 def frame(conn: Connection, query: Query, *, flatten: bool = False,
-          engine: str = "python") -> Any:
-    """Every item of a query as a DataFrame, built once from the wire items (no per-item
-    dicts or objects on the way), with the GC paused. ``engine="arrow"`` parses the
-    responses with pyarrow (flattened frames, key reads and limits take the python engine);
-    both engines give the same frame."""
+          numbers: str = "exact") -> Any:
+    """Every item of a query as a DataFrame, built page by page from the wire items (no
+    per-item dicts or objects on the way), with the GC paused; ``.attrs`` holds the plan's
+    sentence and the read's Stats."""
     model = query.model if query.spec.shape == "model" else None
-    spec = _frame_spec(model, query, flatten)
+    spec = _frame_spec(model, query, flatten, numbers)
     from .frames import FrameBuilder, frame_from_items
 
     def build(ahead: bool) -> Any:
         prepared = _prepare(conn, query, decode=False)
-        if engine == "arrow" and not spec.flatten and _streams(prepared):
-            from ._arrow import frame_from_chunks
-
-            return frame_from_chunks(_arrow_pages(conn, prepared, ahead=ahead), spec,
-                                     drop=prepared.hidden)
         if not _streams(prepared):
-            return frame_from_items(_wire_items(conn, prepared), spec)
-        prepared.parse, prepared.ahead = parse_body, ahead
-        builder = FrameBuilder(spec)
-        with paused_gc():
-            for items in _streamed(conn, prepared):
-                for item in items if prepared.hidden else ():
-                    for name in prepared.hidden:
-                        item.pop(name, None)
-                builder.add(items)
-            return builder.finish()
+            built = frame_from_items(_wire_items(conn, prepared), spec)
+        else:
+            prepared.parse, prepared.ahead = parse_body, ahead
+            builder = FrameBuilder(spec)
+            with paused_gc():
+                for items in _streamed(conn, prepared):
+                    for item in items if prepared.hidden else ():
+                        for name in prepared.hidden:
+                            item.pop(name, None)
+                    builder.add(items)
+                built = builder.finish()
+        prepared.stats.elapsed = time.perf_counter() - prepared.started
+        built.attrs.update(plan=prepared.plan.sentence, stats=prepared.stats)
+        return built
 
     return _read_ahead(build)
 
 
-def arrow(conn: Connection, query: Query) -> Any:
+def arrow(conn: Connection, query: Query, *, numbers: str = "exact") -> Any:
     """Every item of a query as a pyarrow Table: response bodies parsed by pyarrow, columns
     typed by Arrow compute (see `_arrow`); key reads and limits take the Python path."""
     from ._arrow import arrow_from_items, table_from_chunks
@@ -378,13 +376,16 @@ def arrow(conn: Connection, query: Query) -> Any:
     projection = query.spec.projection
     columns = (list(dict.fromkeys(str(p.elements[0]) for p in projection))
                if projection else None)
+    model = query.model if query.spec.shape == "model" else None
+    kinds = _frame_spec(model, query, False, numbers).kinds
 
     def build(ahead: bool) -> Any:
         prepared = _prepare(conn, query, decode=False)
         if not _streams(prepared):
-            return arrow_from_items(_wire_items(conn, prepared), columns=columns)
+            return arrow_from_items(_wire_items(conn, prepared), columns=columns, kinds=kinds,
+                                    numbers=numbers)
         return table_from_chunks(_arrow_pages(conn, prepared, ahead=ahead), columns=columns,
-                                 drop=prepared.hidden)
+                                 drop=prepared.hidden, kinds=kinds, numbers=numbers)
 
     return _read_ahead(build)
 
@@ -469,26 +470,39 @@ def _frame_kind(f: Any) -> str | None:
     return kind if kind in FRAME_KINDS and not (f.spec.ttl or f.spec.as_json) else None
 
 
-def _frame_spec(model: Any, query: Query, flatten: bool) -> Any:
+def _frame_spec(model: Any, query: Query, flatten: bool, numbers: str = "exact") -> Any:
     from .frames import FrameSpec
 
     projection = query.spec.projection
     columns = list(dict.fromkeys(str(p) for p in projection)) if projection else None
     nested = bool(projection) and any(len(p.elements) > 1 for p in projection or ())
     if model is None:
-        return FrameSpec(flatten=flatten or nested, columns=columns, only=columns)
+        return FrameSpec(flatten=flatten or nested, columns=columns, only=columns,
+                         numbers=numbers)
     attrs = model.__dynamorm_attrs__
     return FrameSpec(
         flatten=flatten, columns=columns or list(attrs),
-        decoders=None if flatten else {name: f.decode for name, f in attrs.items()},
+        decoders={name: f.decode for name, f in attrs.items()},
         names={name: f.py_name for name, f in attrs.items()},
-        kinds={name: kind for name, f in attrs.items() if (kind := _frame_kind(f)) is not None})
+        kinds={name: kind for name, f in attrs.items() if (kind := _frame_kind(f)) is not None},
+        numbers=numbers)
 
 
 def _frame_maker(model: Any, query: Query) -> Callable[..., Any]:
     from .frames import frame_from_items
 
-    return lambda raw, flatten=False: frame_from_items(raw, _frame_spec(model, query, flatten))
+    return lambda raw, flatten=False, numbers="exact": frame_from_items(
+        raw, _frame_spec(model, query, flatten, numbers))
+
+
+def _table_maker(model: Any, query: Query) -> Callable[..., Any]:
+    from ._arrow import arrow_from_items
+
+    def table(raw: list[dict[str, Any]], numbers: str = "exact") -> Any:
+        return arrow_from_items(raw, kinds=_frame_spec(model, query, False, numbers).kinds,
+                                numbers=numbers)
+
+    return table
 
 
 def _counting(request: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from ._codec import AttributeValue, Encoder, decode_value, encode_value, encoder_for
+from ._limits import check_values
 from ._types import Kind, TypeNode
 from .errors import CodecError, ExpressionError
 
@@ -518,10 +519,12 @@ class Placeholders:
         return placeholder
 
     def into(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Add the name and value maps to `request` (only the non-empty ones)."""
+        """Add the name and value maps to `request` (only the non-empty ones), refusing
+        values DynamoDB would refuse (nesting, empty map keys, invalid text) unsent."""
         if self.names:
             request["ExpressionAttributeNames"] = dict(self.names)
         if self.values:
+            check_values(self.values, request.get("TableName"))
             request["ExpressionAttributeValues"] = dict(self.values)
         return request
 

@@ -26,8 +26,8 @@ class _Missing:
 
 
 MISSING: Any = _Missing()
-KEY_KINDS = frozenset({Kind.STR, Kind.INT, Kind.DECIMAL, Kind.FLOAT, Kind.BYTES, Kind.DATETIME,
-                       Kind.DATE, Kind.UUID, Kind.ENUM})
+KEY_KINDS = frozenset({Kind.STR, Kind.INT, Kind.DECIMAL, Kind.BYTES, Kind.DATETIME, Kind.DATE,
+                       Kind.UUID, Kind.ENUM})
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +225,9 @@ def check_role_type(node: TypeNode, spec: FieldSpec) -> str | None:
         return "a primary key attribute cannot be Optional (every item has its key)"
     if (spec.partition_key or spec.sort_key or spec.gsi_partition or spec.gsi_sort
             or spec.lsi_sort) and node.kind not in KEY_KINDS:
+        if node.kind is Kind.FLOAT:
+            return ("a key attribute cannot be a float: keys are matched exactly, and a float "
+                    "is not exact in decimal; use int or Decimal")
         return f"a key attribute must be a string, number or bytes type, not {node.describe()}"
     if spec.version and node.kind is not Kind.INT:
         return f"a version field must be int, not {node.describe()}"

@@ -23,6 +23,7 @@ from ._bulk import convert_all
 from ._codec import SOURCE_NAMES, AttributeValue, decode_source, encode_source
 from ._expr import Path, UpdateAction, path
 from ._fields import EMPTY_TYPES, MISSING, Field, FieldSpec, check_role_type, is_empty
+from ._limits import too_deep
 from ._query import Query
 from ._schema import (
     MAX_GSIS,
@@ -310,7 +311,10 @@ class Model:
     # --- conversions ---
     def to_item(self) -> dict[str, AttributeValue]:
         """This object as a DynamoDB wire item."""
-        return type(self).__dynamorm_codec__().encode(self)
+        try:
+            return type(self).__dynamorm_codec__().encode(self)
+        except RecursionError:  # far deeper than DynamoDB's 32 levels: say where, simply
+            raise too_deep(self.to_dict()) from None
 
     def to_dict(self) -> dict[str, Any]:
         """This object's field values by Python name (nested models stay objects)."""
@@ -556,6 +560,12 @@ def _table_schema(cls: type[Model], table: str, roles: dict[str, Field],
                 raise ModelDefinitionError(f"local index {index_name} has two sort keys",
                                            model=name, field=f.py_name)
             lsi_sorts[index_name] = f
+    for index_name, owner in [*((n, next(iter(p.values()))) for n, p in gsi_parts.items()),
+                              *lsi_sorts.items()]:
+        try:
+            check_table_name(index_name, "index")
+        except ValidationError as exc:
+            raise ModelDefinitionError(str(exc), model=name, field=owner.py_name) from None
     indexes = []
     for index_name, parts in gsi_parts.items():
         if "partition" not in parts:

@@ -18,7 +18,7 @@ from ._expr import Condition, Path, describe, path
 from ._planner import Plan, PlanRequest, plan
 from ._schema import TableSchema
 from .errors import ItemNotFound, ValidationError
-from .frames import ENGINES
+from .frames import numbers_option
 
 if TYPE_CHECKING:
     from ._model import Model
@@ -280,22 +280,23 @@ class Query:
         """True when at least one item matches."""
         return self.first() is not None
 
-    def to_pandas(self, *, flatten: bool = False, engine: str = "python") -> Any:
-        """All matching items as a DataFrame (see dynamorm_lab.frames for the number rule).
+    def to_pandas(self, *, flatten: bool = False, numbers: str = "exact") -> Any:
+        """All matching items as a DataFrame, built page by page straight from DynamoDB's
+        JSON (no per-item dicts or model objects in between).
 
-        Faster than ``.all().to_pandas()``: the columns are built straight from the wire
-        items, with no per-item dicts or model objects in between. ``engine="arrow"``
-        (needs pyarrow) parses DynamoDB's responses with pyarrow and converts the scalar
-        columns there; it gives the same DataFrame as the default ``"python"`` engine."""
+        Numbers stay exact (see `dynamorm_lab.frames` for the rule): int64 where every value
+        is an integer that fits, float64 only for ``float`` fields, exact ``int``/``Decimal``
+        objects otherwise; ``numbers="float"`` asks for float64 instead. ``.attrs`` carries
+        the plan's sentence and the read's `Stats`."""
         if not isinstance(flatten, bool):
             raise ValidationError(f"flatten must be True or False, got {flatten!r}")
-        if engine not in ENGINES:
-            raise ValidationError(f"engine must be one of {', '.join(map(repr, ENGINES))}, "
-                                  f"got {engine!r}")
-        return self._connection().frame(self, flatten=flatten, engine=engine)
+        numbers_option(numbers)
+        return self._connection().frame(self, flatten=flatten, numbers=numbers)
 
-    def to_arrow(self) -> Any:
+    def to_arrow(self, *, numbers: str = "exact") -> Any:
         """All matching items as a pyarrow Table, parsed by pyarrow from DynamoDB's JSON (no
-        Python object per value). Types: see `dynamorm_lab._arrow`; the same table as
+        Python object per value). Types: see `dynamorm_lab._arrow` (numbers exact: int64,
+        decimal128 or text; ``numbers="float"`` for float64); the same table as
         ``.all().to_arrow()`` gives from Python."""
-        return self._connection().arrow(self)
+        numbers_option(numbers)
+        return self._connection().arrow(self, numbers=numbers)

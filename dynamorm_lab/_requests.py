@@ -25,6 +25,7 @@ from ._expr import (
     compile_update,
 )
 from ._fields import Field, now_utc
+from ._limits import check_item
 from ._model import Model
 from ._schema import TableSchema
 from .errors import CodecError, ExpressionError, ValidationError
@@ -36,6 +37,7 @@ __all__ = [
     "build_get",
     "build_save",
     "build_update",
+    "check_table_item",
     "key_from",
     "key_of",
     "table_delete",
@@ -43,9 +45,6 @@ __all__ = [
     "table_update",
     "wire_key",
 ]
-
-MAX_ITEM_BYTES = 400 * 1024
-
 
 @dataclass(slots=True)
 class WriteRequest:
@@ -183,42 +182,9 @@ def _values_with(obj: Model, apply: Mapping[str, Any]) -> dict[str, Any]:
 def _encoded_item(cls: type[Model], values: Mapping[str, Any]) -> dict[str, AttributeValue]:
     shell = cls.__new__(cls)
     shell.__dict__.update(values)
-    item = cls.__dynamorm_codec__().encode(shell)
-    check_item_size(item, cls.__table__)
+    item = shell.to_item()
+    check_item(item, cls.__table__)
     return item
-
-
-def check_item_size(item: Mapping[str, AttributeValue], table: str | None) -> None:
-    """Refuse items over DynamoDB's 400 KB limit before sending (local servers accept them)."""
-    size = item_size(item)
-    if size > MAX_ITEM_BYTES:
-        raise ValidationError(
-            f"item is {size:,} bytes; DynamoDB items are at most {MAX_ITEM_BYTES:,} bytes",
-            table=table)
-
-
-def item_size(item: Mapping[str, AttributeValue]) -> int:
-    """DynamoDB's item size: attribute name lengths plus value sizes (UTF-8 bytes)."""
-    return sum(len(name.encode()) + _value_size(av) for name, av in item.items())
-
-
-def _value_size(av: AttributeValue) -> int:
-    tag, payload = next(iter(av.items()))
-    if tag == "S":
-        return len(payload.encode())
-    if tag == "N":
-        return len(payload.lstrip("-").replace(".", "")) // 2 + 2
-    if tag == "B":
-        return len(payload)
-    if tag in ("BOOL", "NULL"):
-        return 1
-    if tag in ("SS", "BS"):
-        return sum(len(v.encode()) if isinstance(v, str) else len(v) for v in payload)
-    if tag == "NS":
-        return sum(len(v) // 2 + 2 for v in payload)
-    if tag == "L":
-        return 3 + sum(1 + _value_size(v) for v in payload)
-    return 3 + sum(len(k.encode()) + 1 + _value_size(v) for k, v in payload.items())
 
 
 def build_create(obj: Model, condition: Any = None,
@@ -369,18 +335,29 @@ def build_get(model: type[Model], key: dict[str, AttributeValue], *, consistent:
 
 # --- table-level writes (PartiQL statements name tables, not models) ----------------------
 
-def _check_table_key(table: TableSchema, item: Mapping[str, AttributeValue]) -> None:
-    """Refuse key values of the wrong DynamoDB type, or empty ones, before sending."""
-    for key in (table.partition, table.sort):
+def check_table_item(table: TableSchema, item: Mapping[str, AttributeValue]) -> None:
+    """Refuse a wire item DynamoDB would refuse for this table, before sending: a key
+    attribute missing, empty or of the wrong type (index keys too, where present), and
+    DynamoDB's item limits (`_limits.check_item`)."""
+    missing = [k for k in table.key_names if k not in item]
+    if missing:
+        raise ValidationError(f"the item lacks key attribute(s) {', '.join(missing)} of "
+                              f"{table.name}", table=table.name)
+    keys = [(table.partition, "table"), (table.sort, "table")]
+    keys += [(k, f"index {index.name}") for index in table.indexes
+             for k in (index.partition, index.sort)]
+    for key, owner in keys:
         if key is None or key.name not in item:
             continue
         tag, payload = next(iter(item[key.name].items()))
         if tag != key.type:
-            raise ValidationError(f"key attribute {key.name} of {table.name} is of type "
-                                  f"{key.type}, got {tag} {payload!r:.40}", table=table.name)
-        if payload in ("", b""):
-            raise ValidationError(f"key attribute {key.name} of {table.name} cannot be empty",
+            raise ValidationError(f"key attribute {key.name!r} of {table.name} ({owner}) is of "
+                                  f"type {key.type}, got {tag} {payload!r:.40}",
                                   table=table.name)
+        if payload in ("", b""):
+            raise ValidationError(f"key attribute {key.name!r} of {table.name} ({owner}) cannot "
+                                  "be empty", table=table.name)
+    check_item(item, table.name)
 
 
 def _table_finish(params: dict[str, Any], parts: Sequence[Condition | None]) -> dict[str, Any]:
@@ -395,12 +372,7 @@ def _table_finish(params: dict[str, Any], parts: Sequence[Condition | None]) -> 
 def table_put(table: TableSchema, item: dict[str, AttributeValue], *,
               condition: Condition | None = None, new_only: bool = True) -> dict[str, Any]:
     """PutItem parameters for a wire item (guarded so it only creates, as PartiQL INSERT)."""
-    missing = [k for k in table.key_names if k not in item]
-    if missing:
-        raise ValidationError(f"the item lacks key attribute(s) {', '.join(missing)} of "
-                              f"{table.name}", table=table.name)
-    check_item_size(item, table.name)
-    _check_table_key(table, item)
+    check_table_item(table, item)
     guard = attr(table.partition.name).not_exists() if new_only else None
     return _table_finish({"TableName": table.name, "Item": item}, [guard, condition])
 
@@ -409,7 +381,7 @@ def table_update(table: TableSchema, key: dict[str, AttributeValue],
                  actions: Sequence[UpdateAction], *, condition: Condition | None = None,
                  must_exist: bool = True) -> dict[str, Any]:
     """UpdateItem parameters for a key (the item must exist, as PartiQL UPDATE)."""
-    _check_table_key(table, key)
+    check_table_item(table, key)
     for action in actions:
         if action.path.name in table.key_names:
             raise ExpressionError(f"{action.path} is part of the primary key and cannot be "
@@ -429,5 +401,5 @@ def table_update(table: TableSchema, key: dict[str, AttributeValue],
 def table_delete(table: TableSchema, key: dict[str, AttributeValue], *,
                  condition: Condition | None = None) -> dict[str, Any]:
     """DeleteItem parameters for a key."""
-    _check_table_key(table, key)
+    check_table_item(table, key)
     return _table_finish({"TableName": table.name, "Key": key}, [condition])

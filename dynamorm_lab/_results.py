@@ -98,13 +98,15 @@ class Result(Sequence[Any]):
     """The items of a read, with its plan, stats and a cursor (None when exhausted)."""
 
     def __init__(self, items: list[Any], raw: list[dict[str, Any]], *, plan: Any, stats: Stats,
-                 cursor: str | None, frame: Callable[..., Any]) -> None:
+                 cursor: str | None, frame: Callable[..., Any],
+                 table: Callable[..., Any] | None = None) -> None:
         self.items = items
         self.raw = raw
         self.plan = plan
         self.stats = stats
         self.cursor = cursor
         self._frame = frame
+        self._table = table
 
     @overload
     def __getitem__(self, index: int) -> Any: ...
@@ -122,15 +124,21 @@ class Result(Sequence[Any]):
     def __repr__(self) -> str:
         return f"<Result {len(self)} item(s) · {self.stats.summary()}>"
 
-    def to_pandas(self, *, flatten: bool = False) -> Any:
-        """A DataFrame built column by column from the wire items (see `frames`)."""
-        return self._frame(self.raw, flatten=flatten)
+    def to_pandas(self, *, flatten: bool = False, numbers: str = "exact") -> Any:
+        """A DataFrame built column by column from the wire items (see `frames` for the
+        number rule; ``numbers="float"`` asks for floats); ``.attrs`` holds the plan's
+        sentence and the Stats."""
+        frame = self._frame(self.raw, flatten=flatten, numbers=numbers)
+        frame.attrs.update(plan=getattr(self.plan, "sentence", None), stats=self.stats)
+        return frame
 
-    def to_arrow(self) -> Any:
+    def to_arrow(self, *, numbers: str = "exact") -> Any:
         """A pyarrow Table of the wire items (the type rule of `dynamorm_lab._arrow`)."""
+        if self._table is not None:
+            return self._table(self.raw, numbers=numbers)
         from ._arrow import arrow_from_items
 
-        return arrow_from_items(self.raw)
+        return arrow_from_items(self.raw, numbers=numbers)
 
     def to_items(self) -> list[dict[str, Any]]:
         """The wire items as DynamoDB returned them."""

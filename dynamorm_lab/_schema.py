@@ -18,13 +18,14 @@ __all__ = ["Index", "KeyAttribute", "Projection", "TableSchema", "check_table_na
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 
 
-def check_table_name(name: object) -> str:
+def check_table_name(name: object, kind: str = "table") -> str:
     """`name` if DynamoDB accepts it as a table or index name (3-255 of A-Z a-z 0-9 _ - .)."""
     if not isinstance(name, str) or not _TABLE_NAME.fullmatch(name):
         raise ValidationError(
-            f"{name!r} is not a valid DynamoDB table name: use 3 to 255 letters, digits, "
-            "'_', '-' or '.'", table=name if isinstance(name, str) else None)
+            f"{name!r} is not a valid DynamoDB {kind} name: use 3 to 255 letters, digits, "
+            "'_', '-' or '.'", table=name if isinstance(name, str) and kind == "table" else None)
     return name
+
 
 Projection = Literal["ALL", "KEYS_ONLY", "INCLUDE"]
 MAX_GSIS = 20
@@ -52,6 +53,9 @@ class Index:
     sort: KeyAttribute | None = None
     projection: Projection = "ALL"
     non_key_attributes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_table_name(self.name, "index")
 
     @property
     def key_names(self) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._batch import (
     RetryPolicy,
+    WriteFailure,
     WriteReport,
     WriteRequest,
     get_keys,
@@ -21,9 +22,10 @@ from ._batch import (
 )
 from ._expr import Placeholders, compile_projection
 from ._fields import now_utc
+from ._limits import check_item
 from ._model import Model
 from ._progress import Progress
-from ._requests import check_item_size, key_of, wire_key
+from ._requests import key_of, wire_key
 from .errors import BatchIncomplete, ValidationError
 
 if TYPE_CHECKING:
@@ -105,7 +107,7 @@ def _put_request(obj: Model, now: Any) -> WriteRequest:
     shell = cls.__new__(cls)
     shell.__dict__.update({**obj.__dict__, **apply})
     item = shell.to_item()
-    check_item_size(item, cls.__table__)
+    check_item(item, cls.__table__)
     assert cls.__table__ is not None
     return WriteRequest(cls.__table__, {"PutRequest": {"Item": item}}, key_of(obj), obj, apply)
 
@@ -164,7 +166,9 @@ def _finish(report: WriteReport, raise_on_failure: bool) -> None:
 
 
 class BatchWriter:
-    """Stream puts and deletes; they are sent 25 at a time and the rest on exit.
+    """Stream puts and deletes; they are sent 25 at a time and the rest when the ``with``
+    block ends. When the block raises, what is still queued is not sent: it is listed in
+    ``report.unsent`` (what was sent before stays written).
 
     >>> with db.batch_writer() as writer:
     ...     for movie in movies:
@@ -210,7 +214,12 @@ class BatchWriter:
     def __enter__(self) -> BatchWriter:
         return self
 
-    def __exit__(self, exc_type: object, *rest: object) -> None:
+    def __exit__(self, exc_type: object, exc: object, *rest: object) -> None:
+        if exc_type is not None:  # the caller's work failed: send nothing more
+            why = f"not sent: the with block raised {type(exc).__name__}: {exc}"
+            self.report.unsent += [WriteFailure(r.table, r.body, why, r.source)
+                                   for r in self._pending]
+            self._pending, self._keys = [], set()
+            return
         self.flush()
-        if exc_type is None:
-            _finish(self.report, self._raise)
+        _finish(self.report, self._raise)

@@ -1,16 +1,24 @@
-"""Wire items to pandas DataFrames, column by column, never losing precision silently.
+"""Wire items to pandas DataFrames, column by column, never turning a number into a float
+unless asked.
 
-The number rule: a column whose values are all integral and fit in 64 bits becomes ``int64``
-(``Int64`` when some items lack it); a column whose every value survives the trip through a
-float exactly (its shortest float repr is the same decimal) becomes ``float64``; any other
-number column stays ``object`` holding exact ``Decimal``/``int`` values. Booleans become
-``boolean``; a missing attribute is NA. Sets, lists and maps stay Python objects, or with
+The number rule (the same for a Query and a Result, flattened or not, and for Arrow tables):
+a frame's number cell is the value the Python API gives for it, so by default no number
+becomes a float. A column whose values are all integers that fit in 64 bits becomes
+``int64`` (``Int64`` when some items lack it); a field declared ``float`` becomes
+``float64``; every other number column is ``object`` holding exact values: ``Decimal`` for
+a ``Decimal`` field (even when the values are integral), ``int`` beyond int64, and for
+untyped numbers (no model, ``dict``/``Any`` fields, flattened map keys) ``int`` when the text
+is integral and ``Decimal`` otherwise. ``numbers="float"`` asks for floats by name: every
+number column that is not ``int64`` becomes ``float64`` (the float nearest each value);
+numbers inside lists, sets and maps stay exact Python values. Booleans become ``boolean``;
+a missing attribute is NA. Sets, lists and maps stay Python objects, or with
 ``flatten=True`` maps spread into ``info.rating``-style columns.
 
 Speed: each column is cut out of the items once and converted with C-level maps where its
-values share one type (``int``/``float`` over the N texts, ``itemgetter`` for S and BOOL);
-only columns of sets, lists, maps, binary or mixed types decode value by value. A streamed
-read converts page by page (`FrameBuilder`) and lets each page go as soon as it is converted.
+values share one type (``int``/``Decimal``/``float`` over the N texts, ``itemgetter`` for S
+and BOOL); only columns of sets, lists, maps, binary or mixed types decode value by value. A
+streamed read converts page by page (`FrameBuilder`) and lets each page go as soon as it is
+converted.
 """
 
 from __future__ import annotations
@@ -23,20 +31,31 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from ._codec import PAYLOAD_DECODERS, decode_list, decode_value
+from ._codec import PAYLOAD_DECODERS, decode_list, decode_number, decode_value
 from ._gcpause import paused_gc
+from .errors import ValidationError
 
-__all__ = ["ENGINES", "FRAME_KINDS", "FrameBuilder", "FrameSpec", "cells_column", "exact_floats",
-           "fits_int64", "frame_from_items", "frame_series", "integers", "numbers_column",
+__all__ = ["FRAME_KINDS", "NUMBERS", "FrameBuilder", "FrameSpec", "fits_int64",
+           "frame_from_items", "frame_series", "integers", "number_form", "numbers_option",
            "spread_rows"]
 
 _INT64 = (-(2**63), 2**63 - 1)
 
-# How to_pandas() reads responses: Python's JSON parser, or pyarrow's (the same frame).
-ENGINES = ("python", "arrow")
+# The number rule a frame or table follows: exact values (the default), or floats by request.
+NUMBERS = ("exact", "float")
+
+
+def numbers_option(numbers: object) -> str:
+    """`numbers` checked against `NUMBERS` (every frame and table entry point takes it)."""
+    if not isinstance(numbers, str) or numbers not in NUMBERS:
+        raise ValidationError(f"numbers must be one of {', '.join(map(repr, NUMBERS))}, "
+                              f"got {numbers!r}")
+    return numbers
+
 
 # Model field kinds whose per-value decoding a whole-column conversion reproduces exactly.
 FRAME_KINDS = frozenset({"str", "int", "float", "decimal", "bool", "bytes"})
+
 
 def _cells(items: Sequence[Mapping[str, Any]], flatten: bool,
            ) -> tuple[dict[str, list[Any]], bool]:
@@ -78,18 +97,6 @@ def _spread_cells(items: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
     return columns
 
 
-def numbers_column(values: list[Any]) -> tuple[list[Any], str]:
-    """Numbers of one column and the dtype the number rule gives them."""
-    present = [v for v in values if v is not None]
-    missing = len(present) < len(values)
-    if all(type(v) is int and _INT64[0] <= v <= _INT64[1] for v in present):
-        return values, "Int64" if missing else "int64"
-    for value in present:
-        if Decimal(repr(float(value))) != Decimal(value):
-            return values, "object"
-    return [float("nan") if v is None else float(v) for v in values], "float64"
-
-
 def integers(texts: list[str]) -> list[int] | None:
     """The N texts as ints when every one is integral in form, else None (int() refuses
     '.', 'e' and 'E', which is how `decode_number` tells a Decimal)."""
@@ -104,21 +111,27 @@ def fits_int64(numbers: list[int]) -> bool:
     return not numbers or (min(numbers) >= _INT64[0] and max(numbers) <= _INT64[1])
 
 
-def exact_floats(texts: list[str]) -> list[float] | None:
-    """The N texts as floats when every one survives the trip exactly, else None.
-
-    Most texts are already the float's shortest repr (one C-level comparison of the lists);
-    only the others ('1.50', '1E+2', '7') are compared as decimals."""
-    try:
-        floats = list(map(float, texts))
-    except ValueError:
+def number_form(texts: list[Any], kind: str, numbers: str) -> tuple[str, list[Any]] | None:
+    """N texts of one column converted as a whole, exactly as decoding them one by one for a
+    field of `kind` gives them: ("int", ints) when all are integral in form (not for Decimal
+    fields), ("float", floats) for float fields or when floats are asked for, else ("exact",
+    Decimals, or for untyped numbers ints and Decimals as `decode_number` reads them); None
+    where only the field's decoder can say (an int field's '1E+2', text no number reads, a
+    field of another kind)."""
+    if kind not in ("any", "int", "float", "decimal"):
         return None
-    shown = list(map(repr, floats))
-    if shown != texts:
-        for text, as_text in zip(texts, shown, strict=True):
-            if text != as_text and Decimal(as_text) != Decimal(text):
-                return None
-    return floats
+    if kind in ("any", "int"):
+        ints = integers(texts)
+        if ints is not None:
+            return "int", ints
+        if kind == "int":
+            return None
+    try:
+        if kind == "float" or numbers == "float":
+            return "float", list(map(float, texts))
+        return "exact", list(map(Decimal if kind == "decimal" else decode_number, texts))
+    except (ValueError, TypeError, ArithmeticError):  # the decoder gives the exact error
+        return None
 
 
 @dataclass(frozen=True)
@@ -134,6 +147,7 @@ class FrameSpec:
         only: keep exactly these columns (a projection; list elements stay inside lists).
         kinds: attribute name -> a model field's kind (one of `FRAME_KINDS`), for columns
             whose decoder a whole-column conversion reproduces.
+        numbers: the number rule, "exact" or "float" (see the module docstring).
     """
 
     flatten: bool = False
@@ -142,6 +156,10 @@ class FrameSpec:
     names: Mapping[str, str] | None = None
     only: Sequence[str] | None = None
     kinds: Mapping[str, str] | None = None
+    numbers: str = "exact"
+
+    def __post_init__(self) -> None:
+        numbers_option(self.numbers)
 
     def order(self, seen: Sequence[str]) -> list[str]:
         """The frame's attribute columns, given the attributes the items hold."""
@@ -198,7 +216,7 @@ class FrameBuilder:
             for name, cells in page.items():
                 column = self._columns.get(name)
                 if column is None:
-                    column = self._columns[name] = _Decoded(self.count)
+                    column = self._columns[name] = _Decoded(self.count, self.spec.numbers)
                 column.add(cells, *self.spec.decoding(name), missing=0 if full else None)
             for name, column in self._columns.items():
                 if name not in page:
@@ -221,15 +239,16 @@ class _Decoded:
     """One column's values, converted page by page; `mode` is how (a `_page_values` form;
     "any": value by value, which every other form's values already are, except "float")."""
 
-    __slots__ = ("decode", "missing", "mode", "tags", "texts", "values")
+    __slots__ = ("decode", "missing", "mode", "numbers", "tags", "texts", "values")
 
-    def __init__(self, rows: int) -> None:
+    def __init__(self, rows: int, numbers: str = "exact") -> None:
         self.values: list[Any] = [None] * rows
         self.missing = rows
         self.tags: set[str] = set()
         self.mode: str | None = None  # None: nothing present yet
         self.texts: list[Any] | None = None  # "float": the N texts, to read them again
         self.decode: Callable[[Any], Any] = decode_value
+        self.numbers = numbers
 
     def pad(self, rows: int) -> None:
         self.values += [None] * rows
@@ -249,7 +268,7 @@ class _Decoded:
         if self.mode == "any":
             mode, values, tags = "any", *_by_value(cells, missing, custom)
         else:
-            mode, values, tags = _page_values(cells, missing, custom, kind)
+            mode, values, tags = _page_values(cells, missing, custom, kind, self.numbers)
             if self.mode is not None and mode != self.mode:
                 self._by_value()
                 if mode != "any":
@@ -273,26 +292,43 @@ class _Decoded:
 
     def series(self, pd: Any, index: Any) -> Any:
         """The column's Series, by the number rule and the NA rule."""
-        if self.mode == "int":
-            present = [v for v in self.values if v is not None] if self.missing else self.values
-            if fits_int64(present):
-                return pd.Series(self.values, dtype="Int64" if self.missing else "int64",
-                                 index=index)
-        if self.mode == "float":
-            return pd.Series([float("nan") if v is None else v for v in self.values]
-                             if self.missing else self.values, dtype="float64", index=index)
-        return frame_series(pd, self.values, self.tags, self.missing, index)  # None: all NA
+        if self.mode in _NUMBER_FORMS:
+            return _form_series(pd, self.mode, self.values, self.missing, index,
+                                numbers=self.numbers)
+        return frame_series(pd, self.values, self.tags, self.missing, index,  # None: all NA
+                            numbers=self.numbers)
 
 
-def cells_column(pd: Any, cells: list[Any], spec: FrameSpec, name: str, index: Any) -> Any:
-    """One attribute's Series from its AttributeValues (None where an item lacks it)."""
-    column = _Decoded(0)
-    column.add(cells, *spec.decoding(name))
-    return column.series(pd, index)
+# The forms `number_form` gives: their values are already typed for `_form_series`.
+_NUMBER_FORMS = frozenset({"int", "float", "exact"})
+
+
+def _form_series(pd: Any, form: str, values: list[Any], missing: int, index: Any, *,
+                 numbers: str) -> Any:
+    """A number column's Series from a `number_form` form and its values (None: missing)."""
+    if form == "int":
+        present = [v for v in values if v is not None] if missing else values
+        if fits_int64(present):
+            return pd.Series(values, dtype="Int64" if missing else "int64", index=index)
+    if form == "float":
+        return pd.Series([float("nan") if v is None else v for v in values]
+                         if missing else values, dtype="float64", index=index)
+    return _exact_series(pd, values, missing, index, numbers)
+
+
+def _exact_series(pd: Any, values: list[Any], missing: int, index: Any, numbers: str) -> Any:
+    """Numbers neither int64 nor a float field holds: the exact values (NA where missing),
+    or with ``numbers="float"`` the nearest floats (NaN where missing)."""
+    if numbers == "float":
+        return pd.Series([float("nan") if v is None else float(v) for v in values]
+                         if missing else list(map(float, values)), dtype="float64",
+                         index=index)
+    series = pd.Series(values, dtype=object, index=index)
+    return series.where(series.notna(), pd.NA) if missing else series
 
 
 def _page_values(cells: list[Any], missing: int, custom: Callable[[Any], Any] | None,
-                 kind: str | None) -> tuple[str, list[Any], set[str]]:
+                 kind: str | None, numbers: str = "exact") -> tuple[str, list[Any], set[str]]:
     """Some cells of a column (at least one present) converted: their form, their values
     in their rows (None where missing) and their tags.
 
@@ -307,7 +343,7 @@ def _page_values(cells: list[Any], missing: int, custom: Callable[[Any], Any] | 
         except KeyError:
             payloads = None
         if payloads is not None:
-            single = _single_type(payloads, tag=tag, kind=kind)
+            single = _single_type(payloads, tag=tag, kind=kind, numbers=numbers)
             if single is not None:
                 form, converted = single
                 return form, _spread(cells, converted, missing), {tag}
@@ -342,11 +378,12 @@ def _spread(cells: Sequence[Any], values: list[Any], missing: int) -> list[Any]:
     return out
 
 
-def _single_type(payloads: list[Any], *, tag: str, kind: str) -> tuple[str, list[Any]] | None:
+def _single_type(payloads: list[Any], *, tag: str, kind: str,
+                 numbers: str) -> tuple[str, list[Any]] | None:
     """Values that all have one scalar type (`payloads`: their payloads) converted as a
     whole, as decoding them one by one would: the form ("S", "BOOL", "B", or for numbers
-    "int"/"float", whose dtype waits for the whole column) and the values; None when it
-    does not apply."""
+    a `number_form` form, whose dtype waits for the whole column) and the values; None when
+    it does not apply."""
     if tag == "S" and kind in ("any", "str"):
         return "S", payloads
     if tag == "BOOL" and kind in ("any", "bool"):
@@ -355,27 +392,23 @@ def _single_type(payloads: list[Any], *, tag: str, kind: str) -> tuple[str, list
         if not all(type(p) is str for p in payloads):
             return None
         return "B", list(map(binascii.a2b_base64, payloads))
-    if tag != "N" or kind not in ("any", "int", "float", "decimal"):
-        return None
-    if kind in ("any", "int"):
-        numbers = integers(payloads)
-        if numbers is not None:
-            return "int", numbers
-        if kind == "int":
-            return None
-    floats = list(map(float, payloads)) if kind == "float" else exact_floats(payloads)
-    return None if floats is None else ("float", floats)
+    return number_form(payloads, kind, numbers) if tag == "N" else None
 
 
-def frame_series(pd: Any, values: list[Any], tags: set[str], missing: int, index: Any) -> Any:
-    """A column's Series from its decoded values, by the number rule and the NA rule."""
+def frame_series(pd: Any, values: list[Any], tags: set[str], missing: int, index: Any, *,
+                 numbers: str = "exact") -> Any:
+    """A column's Series from its decoded values, by the number rule and the NA rule: the
+    decoders' types decide (ints that fit: int64; floats, which only float fields give:
+    float64; other numbers exact, or floats when asked)."""
     if tags == {"N"}:
-        if all(v is None or (type(v) in (int, Decimal)) for v in values):
-            numbers, dtype = numbers_column(values)
-            if dtype != "object":
-                return pd.Series(numbers, dtype=dtype, index=index)
-        elif all(v is None or type(v) is float for v in values):
-            return pd.Series(values, dtype="float64", index=index)
+        present = [v for v in values if v is not None] if missing else values
+        types = set(map(type, present))
+        if types == {int} and fits_int64(present):
+            return pd.Series(values, dtype="Int64" if missing else "int64", index=index)
+        if types == {float}:
+            return _form_series(pd, "float", values, missing, index, numbers=numbers)
+        if types <= {int, Decimal} or (numbers == "float" and types <= {int, Decimal, float}):
+            return _exact_series(pd, values, missing, index, numbers)
     if tags == {"BOOL"}:
         return pd.Series(values, dtype="boolean", index=index)
     if tags == {"S"}:

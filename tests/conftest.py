@@ -8,11 +8,12 @@ say so with ``@pytest.mark.needs("feature")``; see tests/backends.py for the tab
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from backends import UNSUPPORTED, Dynalite, backend
+from faults import FaultProxy
 
 import dynamorm_lab as dl
 from dynamorm_lab.local import start_server
@@ -62,3 +63,31 @@ def db(server: Any) -> Iterator[dl.Connection]:
 def table_name() -> str:
     """A table name no other test uses."""
     return f"t{next(_names)}_table"
+
+
+@pytest.fixture
+def proxy_seed() -> int:
+    """The fault proxy's random seed (a module may override it)."""
+    return 7
+
+
+@pytest.fixture
+def proxy(server: Any, proxy_seed: int) -> Iterator[FaultProxy]:
+    """A fault-injecting HTTP proxy on 127.0.0.1 in front of the session's server."""
+    with FaultProxy(server.endpoint_url, seed=proxy_seed) as running:
+        yield running
+
+
+@pytest.fixture
+def via_proxy(proxy: FaultProxy) -> Iterator[Callable[..., dl.Connection]]:
+    """Connections whose requests go through the proxy (closed at the end)."""
+    made: list[dl.Connection] = []
+
+    def connect(max_attempts: int = 5, **options: Any) -> dl.Connection:
+        conn = dl.connect(proxy.url, max_attempts=max_attempts, make_default=False, **options)
+        made.append(conn)
+        return conn
+
+    yield connect
+    for conn in made:
+        conn.close()

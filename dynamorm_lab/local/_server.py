@@ -8,6 +8,11 @@ moto's backend is not thread-safe (a conditional write checks, then writes, with
 the threaded server would run concurrent requests side by side and lose updates. So requests
 are served one at a time (`_Serialised`), which makes every request atomic as it is on DynamoDB;
 connections are still accepted concurrently.
+
+moto refuses items over 405,000 bytes by its own count (it leaves out the list and map
+overheads DynamoDB counts); DynamoDB's limit is 400 KB, 409,600 bytes. The server is given
+DynamoDB's limit (`_dynamodb_item_limit`), so an item the library's check passes (measured
+as DynamoDB does, never less than moto's count) is stored here as it would be on AWS.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import logging
 import threading
 from typing import Any
 
+from .._limits import MAX_ITEM_BYTES
 from ..errors import ConnectionFailed
 
 __all__ = ["LocalServer", "shared_server", "start_server"]
@@ -80,6 +86,31 @@ class LocalServer:
         return f"<LocalServer {self.endpoint_url} ({state})>"
 
 
+def _dynamodb_item_limit() -> None:
+    """Give moto's item store DynamoDB's 400 KB limit instead of its own 405,000 bytes."""
+    try:
+        from moto.dynamodb.models import dynamo_type
+    except ImportError:  # pragma: no cover - start_server reports the missing package
+        return
+    limited = getattr(dynamo_type, "LimitedSizeDict", None)
+    too_large = getattr(dynamo_type, "ItemSizeTooLarge", None)
+    if limited is None or too_large is None or getattr(limited, "_dynamorm_limit", False):
+        return  # another moto layout: its own limit stays (the library checks first)
+
+    def size(part: Any) -> int:
+        measured = getattr(part, "size", None)
+        return int(measured()) if callable(measured) else len(str(part).encode("utf-8"))
+
+    def setitem(self: dict[str, Any], key: str, value: Any) -> None:
+        total = sum(map(size, (*self.keys(), *self.values(), key, value)))
+        if total > MAX_ITEM_BYTES:
+            raise too_large
+        dict.__setitem__(self, key, value)
+
+    limited.__setitem__ = setitem
+    limited._dynamorm_limit = True
+
+
 def start_server(port: int = 0) -> LocalServer:
     """Start a new embedded server on 127.0.0.1 (`port=0` picks a free one)."""
     try:
@@ -95,6 +126,7 @@ def start_server(port: int = 0) -> LocalServer:
             "install dynamorm_lab with its dependencies"
         ) from None
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    _dynamodb_item_limit()
     app = _Serialised(DomainDispatcherApplication(create_backend_app))
     try:
         server = make_server(HOST, port, app, threaded=True, request_handler=MotoRequestHandler)

@@ -1,8 +1,8 @@
 """Parse the options of ``%dynamo`` / ``%%dynamo``, apart from running anything.
 
 ``%%dynamo [VAR <<] [-o VAR] [-c ALIAS] [-p VALUE ...] [--allow-scan] [--yes] [--dry-run]``
-then statements; ``%dynamo SUBCOMMAND ...`` for connect, connections, tables, describe, model,
-sample, explore and build; otherwise the rest of a line is a statement.
+then statements; ``%dynamo SUBCOMMAND ...`` for connect, use, connections, tables, describe,
+model, sample, explore and build; otherwise the rest of a line is a statement.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 
 __all__ = ["SUBCOMMANDS", "CellArgs", "parse_cell_args", "parse_connect", "parse_param"]
 
-SUBCOMMANDS = ("connect", "connections", "tables", "describe", "model", "sample", "explore",
-               "build")
+SUBCOMMANDS = ("connect", "use", "connections", "tables", "describe", "model", "sample",
+               "explore", "build")
 
 
 class ArgsError(ValueError):

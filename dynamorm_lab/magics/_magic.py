@@ -34,7 +34,8 @@ class DynamoMagic(Magics, Configurable):
     progress = Bool(True, config=True, help="Show progress bars for long reads and loads.")
     allow_scan = Bool(False, config=True, help="Let queries that need a full Scan run on tables "
                       "over the scan guard without --allow-scan.")
-    read_only = Bool(False, config=True, help="Make new connections read-only by default.")
+    read_only = Bool(False, config=True, help="Refuse every write from cells, subcommands and "
+                     "the widgets they open, on every connection (nothing is sent).")
     short_errors = Bool(True, config=True, help="Show library errors as one line, not a "
                         "traceback (%tb shows it).")
 
@@ -68,28 +69,63 @@ class DynamoMagic(Magics, Configurable):
 
     # --- connections ---
     def connection(self, alias: str | None = None) -> dl.Connection:
+        """The connection a cell runs on: `alias`, else the current one (connecting to the
+        default target first when there is none); read-only when ``read_only`` is set."""
         if alias is not None:
             if alias not in self.connections:
                 known = ", ".join(self.connections) or "none yet"
                 raise UsageError(f"no connection called {alias!r} (known: {known})")
-            return self.connections[alias]
-        if self.current is None:
-            self._connect(parse_connect([]))
-        assert self.current is not None
-        return self.connections[self.current]
+            conn = self.connections[alias]
+        else:
+            if self.current is None:
+                self._connect(parse_connect([]))
+            assert self.current is not None
+            conn = self.connections[self.current]
+        return conn.as_read_only() if self.read_only else conn
 
     def _connect(self, options: Any) -> dl.Connection:
-        target = options.target
-        if target in self.connections and not (options.profile or options.region):
+        """``%dynamo connect``: a new connection, or a switch to an existing alias. Every
+        option is honoured or refused: an alias that exists cannot take new options."""
+        target, alias = options.target, options.alias
+        asked = [flag for flag, given in (("--read-only", options.read_only),
+                                          ("--profile", options.profile),
+                                          ("--region", options.region),
+                                          ("--endpoint", options.endpoint)) if given]
+        if alias is None and target in self.connections:
+            existing = self.connections[target]
+            if asked and not (asked == ["--read-only"] and existing.read_only):
+                raise UsageError(
+                    f"%dynamo connect {target}: {target!r} is an existing connection "
+                    f"({existing!r}), which cannot take {' '.join(asked)}; to open another "
+                    f"one, name it: %dynamo connect ... {' '.join(asked)} --alias NAME")
             self.current = target
-            return self.connections[target]
+            return existing
+        if alias is not None and alias in self.connections:
+            raise UsageError(f"a connection called {alias!r} already exists "
+                             f"({self.connections[alias]!r}); switch to it with %dynamo use "
+                             f"{alias}, or choose another --alias")
         conn = dl.connect(target, profile=options.profile, region=options.region,
-                          endpoint_url=options.endpoint,
-                          read_only=options.read_only or self.read_only)
-        alias = options.alias or conn.target if options.alias or conn.target != "endpoint" \
-            else conn.endpoint_url or "endpoint"
+                          endpoint_url=options.endpoint, read_only=options.read_only)
+        if alias is None:
+            alias = conn.target if conn.target != "endpoint" else conn.endpoint_url or "endpoint"
+            if alias in self.connections:  # the same place again, under its usual name
+                if asked:
+                    conn.close()
+                    raise UsageError(f"%dynamo connect: {alias!r} is an existing connection, "
+                                     f"which cannot take {' '.join(asked)}; add --alias NAME")
+                conn.close()
+                self.current = alias
+                return self.connections[alias]
         self.connections[alias] = conn
         self.current = alias
+        return conn
+
+    def _use(self, alias: str) -> dl.Connection:
+        """``%dynamo use ALIAS``: cells run on ALIAS, and so do model methods given no
+        connection (`dl.use`), both said once."""
+        conn = self.connection(alias)
+        self.current = alias
+        dl.use(self.connections[alias])
         return conn
 
     def connections_frame(self) -> Any:
@@ -98,7 +134,7 @@ class DynamoMagic(Magics, Configurable):
         return pd.DataFrame([
             {"alias": alias, "current": alias == self.current, "target": c.target,
              "endpoint": c.endpoint_url or "", "region": c.region, "profile": c.profile or "",
-             "read_only": c.read_only}
+             "read_only": c.read_only or self.read_only}
             for alias, c in self.connections.items()],
             columns=["alias", "current", "target", "endpoint", "region", "profile",
                      "read_only"])
@@ -137,11 +173,10 @@ class DynamoMagic(Magics, Configurable):
             return None
         for earlier in results[:-1]:
             display(self._shown(earlier))  # type: ignore[no-untyped-call]
-        last = self._shown(results[-1])
-        if args.target:
-            self._namespace()[args.target] = last
+        if args.target:  # the result itself, as jupysql's ``<<`` gives it: a DataFrame
+            self._namespace()[args.target] = _frame_of(results[-1])
             return None
-        return last
+        return self._shown(results[-1])
 
     def _shown(self, result: Any) -> Any:
         if self.autopandas:
@@ -154,8 +189,9 @@ class DynamoMagic(Magics, Configurable):
         except ValueError as exc:
             raise UsageError(f"%dynamo {name}: {exc} in {rest!r}") from None
         if name == "connect":
-            conn = self._connect(parse_connect(words))
-            return conn
+            return self._connect(parse_connect(words))
+        if name == "use":
+            return self._use(self._one(words, "use ALIAS"))
         if name == "connections":
             return self.connections_frame()
         if name == "tables":
@@ -190,6 +226,13 @@ class DynamoMagic(Magics, Configurable):
         if len(words) != 1:
             raise UsageError(f"usage: %dynamo {usage}")
         return words[0]
+
+
+def _frame_of(result: Any) -> Any:
+    """A statement's result as a DataFrame, its summary in ``.attrs``."""
+    frame = result.to_pandas()
+    frame.attrs.setdefault("summary", result.summary)
+    return frame
 
 
 def _quoted(name: str) -> str:

@@ -71,7 +71,8 @@ def _product_catalog() -> Iterator[tuple[str, dict[str, Any]]]:
     from ._io import _items_from
 
     for name in ("ProductCatalog", "Forum", "Thread", "Reply"):
-        yield from _items_from(_data(f"{name}.json.gz"), None)
+        for table, item, _where in _items_from(_data(f"{name}.json.gz"), None):
+            yield table, item
 
 
 def _battle_royale() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -137,4 +138,5 @@ def load_sample(name: str, connection: Any = None, *,
             conn.create_table(schema)
     pairs = list(sample.items())
     with Progress(total=len(pairs), desc=f"loading {name}", enabled=progress) as bar:
-        return import_items(conn, pairs, progress=bar.update)
+        return import_items(conn, ((table, item, f"{name} item {number}") for number, (
+            table, item) in enumerate(pairs, start=1)), progress=bar.update)

@@ -11,6 +11,7 @@ Typed JSON carries binary as base64 text; it is turned into bytes (and back on e
 from __future__ import annotations
 
 import base64
+import binascii
 import gzip
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -18,11 +19,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .._batch import WriteReport, WriteRequest, write_requests
+from .._batch import WriteReport, WriteRequest, key_identity, write_requests
 from .._codec import encode_item
+from .._requests import check_table_item
 from .._schema import Index, KeyAttribute, TableSchema
 from .._session import resolve
-from ..errors import ValidationError
+from ..errors import CodecError, ParseError, ValidationError
 
 if TYPE_CHECKING:
     from .._connection import Connection
@@ -76,58 +78,110 @@ def _open(path: str | Path) -> IO[str]:
     return path.open(encoding="utf-8")
 
 
+class JsonLines(list[Any]):
+    """The rows of a JSON-lines file, each with the line number it came from (`lines`)."""
+
+    def __init__(self, rows: list[Any], lines: list[int]) -> None:
+        super().__init__(rows)
+        self.lines = lines
+
+
 def read_json(source: str | Path | Any) -> Any:
-    """JSON from a path (``.gz`` too) or already-parsed data; a JSON-lines file gives a list."""
+    """JSON from a path (``.gz`` too) or already-parsed data; a JSON-lines file gives a
+    `JsonLines` list. A file that is neither is a `ParseError` naming the line and column."""
     if not isinstance(source, str | Path):
         return source
     with _open(source) as handle:
         text = handle.read()
     try:
         return json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError:
-        return [json.loads(line, parse_float=Decimal) for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError as whole:
+        return _json_lines(text, whole, str(source))
 
 
-def _items_from(data: Any, table: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(table, wire item) pairs from any of the supported layouts."""
+def _json_lines(text: str, whole: json.JSONDecodeError, name: str) -> JsonLines:
+    rows, lines = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line, parse_float=Decimal))
+        except json.JSONDecodeError as exc:
+            broken = exc
+            if not rows and (whole.lineno > number or text.lstrip().startswith("[")):
+                broken = whole  # one JSON document, broken further on
+            raise ParseError(f"{name} is not valid JSON or JSON lines: {broken.msg}",
+                             text=text, line=broken.lineno if broken is whole else number,
+                             col=broken.colno) from None
+        lines.append(number)
+    return JsonLines(rows, lines)
+
+
+# A wire item for a table, with where it came from ("line 7", "item 3") for errors.
+Placed = tuple[str, dict[str, Any], str]
+
+
+def _items_from(data: Any, table: str | None) -> Iterator[Placed]:
+    """(table, wire item, where) from any of the supported layouts."""
     if isinstance(data, Mapping) and "DataModel" in data:
         raise ValidationError("this is a NoSQL Workbench model; use import_workbench_model()")
-    if isinstance(data, Mapping) and all(isinstance(v, list) for v in data.values()):
+    if isinstance(data, Mapping) and data and all(isinstance(v, list) for v in data.values()):
         for name, requests in data.items():  # BatchWriteItem RequestItems
-            for request in requests:
-                if "PutRequest" not in request:
-                    raise ValidationError(f"only PutRequest entries can be imported, got "
-                                          f"{sorted(request)}")
-                yield name, _typed_item(request["PutRequest"]["Item"])
+            for number, request in enumerate(requests, start=1):
+                where = f"{name} request {number}"
+                if not isinstance(request, Mapping) or "PutRequest" not in request:
+                    raise ValidationError(f"{where}: only PutRequest entries can be imported, "
+                                          f"got {request!r:.60}", table=name)
+                yield name, _placed(lambda r=request: _typed_item(r["PutRequest"]["Item"]),
+                                    where, name), where
         return
     if table is None:
         raise ValidationError("name the table: these items do not say which table they go to")
     rows = data if isinstance(data, list) else [data]
-    for row in rows:
-        if isinstance(row, Mapping) and set(row) == {"Item"}:
-            yield table, _typed_item(row["Item"])  # DynamoDB JSON (export) lines
+    lines = getattr(rows, "lines", None)
+    for index, row in enumerate(rows):
+        where = f"line {lines[index]}" if lines is not None else f"item {index + 1}"
+        if isinstance(row, Mapping) and set(row) == {"Item"}:  # DynamoDB JSON (export) lines
+            yield table, _placed(lambda r=row: _typed_item(r["Item"]), where, table), where
         elif isinstance(row, Mapping):
-            yield table, encode_item(dict(row))
+            yield table, _placed(lambda r=row: encode_item(dict(r)), where, table), where
         else:
-            raise ValidationError(f"an item must be a JSON object, got {type(row).__name__}")
+            raise ValidationError(f"{where}: an item must be a JSON object, got "
+                                  f"{type(row).__name__}", table=table)
 
 
-def import_items(conn: Connection, pairs: Iterable[tuple[str, dict[str, Any]]], *,
+def _placed(convert: Any, where: str, table: str) -> dict[str, Any]:
+    """`convert()`, its errors prefixed with where the item came from."""
+    try:
+        item: dict[str, Any] = convert()
+    except (CodecError, ValidationError) as exc:
+        raise ValidationError(f"{where}: {exc}", table=table) from None
+    except (KeyError, TypeError, AttributeError, ValueError, binascii.Error) as exc:
+        raise ValidationError(f"{where}: not a typed DynamoDB item ({exc!r:.80})",
+                              table=table) from None
+    return item
+
+
+def import_items(conn: Connection, placed: Iterable[Placed], *,
                  progress: Any = None) -> dict[str, WriteReport]:
-    """Batch-write (table, wire item) pairs; one report per table."""
+    """Batch-write (table, wire item, where) triples; one report per table.
+
+    Every item is checked against its table (key attributes present and of the table's
+    types, index keys' types, DynamoDB's size and nesting limits) before the first write;
+    the first bad one is refused naming where it came from, and nothing is written. The
+    last item of a key wins, as writing them one after another would.
+    """
     by_table: dict[str, dict[tuple[Any, ...], WriteRequest]] = {}
-    key_names: dict[str, tuple[str, ...]] = {}
-    for name, item in pairs:
-        if name not in key_names:
-            key_names[name] = conn.describe(name).key_names
-        missing = [k for k in key_names[name] if k not in item]
-        if missing:
-            raise ValidationError(f"an item for {name} lacks key attribute(s) "
-                                  f"{', '.join(missing)}", table=name)
-        key = {k: item[k] for k in key_names[name]}
-        # the last put of a key wins, as writing them one after another would
-        by_table.setdefault(name, {})[tuple(repr(key[k]) for k in key_names[name])] = (
-            WriteRequest(name, {"PutRequest": {"Item": item}}, key))
+    schemas: dict[str, TableSchema] = {}
+    for name, item, where in placed:
+        schema = schemas.get(name) or schemas.setdefault(name, conn.describe(name))
+        try:
+            check_table_item(schema, item)
+        except (CodecError, ValidationError) as exc:
+            raise ValidationError(f"{where}: {exc}; nothing was written", table=name) from None
+        key = {k: item[k] for k in schema.key_names}
+        by_table.setdefault(name, {})[key_identity(key)] = WriteRequest(
+            name, {"PutRequest": {"Item": item}}, key)
     return {name: write_requests(conn, list(requests.values()), on_progress=progress)
             for name, requests in by_table.items()}
 
@@ -137,7 +191,11 @@ def import_json(source: str | Path | Any, connection: Any = None, *,
     """Import items from BatchWriteItem JSON, DynamoDB JSON lines or plain JSON.
 
     The tables must exist (create them from a model, or use import_workbench_model).
-    Numbers stay exact; binary in typed JSON is base64 text.
+    Numbers stay exact; binary in typed JSON is base64 text. The whole file is read and
+    every item checked against its table before the first write: a malformed file is a
+    `ParseError` with its line and column, an item that does not fit its table (a key
+    missing or of the wrong type, over 400 KB, nested too deep) a `ValidationError` naming
+    its line; either way nothing is written.
     """
     conn = resolve(connection)
     return import_items(conn, _items_from(read_json(source), table))
@@ -183,7 +241,8 @@ def import_workbench_model(source: str | Path | Any, connection: Any = None, *,
         for schema, _items in tables:
             if not conn.table_exists(schema.name):
                 conn.create_table(schema)
-    return import_items(conn, ((s.name, item) for s, items in tables for item in items))
+    return import_items(conn, ((s.name, item, f"{s.name} item {number}") for s, items in tables
+                               for number, item in enumerate(items, start=1)))
 
 
 def export_json(table: str, path: str | Path, connection: Any = None) -> int:
@@ -197,7 +256,8 @@ def export_json(table: str, path: str | Path, connection: Any = None) -> int:
     opener = gzip.open if destination.suffix == ".gz" else open
     with opener(destination, "wt", encoding="utf-8") as handle:
         for item in Query(schema, scan=True).as_items().using(conn):
-            handle.write(json.dumps({"Item": typed_to_json(item)}, separators=(",", ":")))
+            typed = {name: typed_to_json(av) for name, av in item.items()}
+            handle.write(json.dumps({"Item": typed}, separators=(",", ":")))
             handle.write("\n")
             count += 1
     return count

@@ -135,25 +135,8 @@ def make_table(direct: dl.Connection) -> Iterator[Callable[[Any], Any]]:
 
 
 @pytest.fixture
-def proxy(server: Any) -> Iterator[FaultProxy]:
-    with FaultProxy(server.endpoint_url, seed=11) as running:
-        yield running
-
-
-@pytest.fixture
-def via_proxy(proxy: FaultProxy) -> Iterator[Callable[..., dl.Connection]]:
-    made: list[dl.Connection] = []
-
-    def connect(max_attempts: int = 5, **options: Any) -> dl.Connection:
-        conn = dl.connect(proxy.url, max_attempts=max_attempts, make_default=False, **options)
-        made.append(conn)
-        return conn
-
-    yield connect
-    for conn in made:
-        conn.close()
-
-
+def proxy_seed() -> int:
+    return 11
 
 
 def raw_get(conn: dl.Connection, table: str, key: dict[str, Any]) -> dict[str, Any] | None:

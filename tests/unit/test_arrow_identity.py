@@ -3,8 +3,7 @@
 `ArrowReader` parses each Query/Scan response body with pyarrow (one reader across the pages
 of a query); `table_from_chunks` types the columns with Arrow compute. The same items in
 Python must give the identical table through `arrow_from_items` (`Table.equals`, schema
-included) and the identical DataFrame through `frame_from_chunks` as `frame_from_items`
-(dtypes included). Hypothesis draws the items (see test_frames_identity), serialises them as
+included). Hypothesis draws the items (see test_frames_identity), serialises them as
 DynamoDB does (B as base64 text) and splits them into pages.
 """
 
@@ -16,22 +15,13 @@ import json
 from decimal import Decimal
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_frames_identity import (
-    SETTINGS,
-    assert_same_frame,
-    model_spec,
-    ref_frame,
-    thing_items,
-    wire_items,
-)
+from test_frames_identity import SETTINGS, wire_items
 
-from dynamorm_lab._arrow import ArrowReader, arrow_from_items, frame_from_chunks, table_from_chunks
-from dynamorm_lab.frames import FrameSpec, frame_from_items
+from dynamorm_lab._arrow import ArrowReader, arrow_from_items, table_from_chunks
 
 
 def textual(av: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +97,8 @@ def check(pages: list[list[dict[str, Any]]]) -> None:
     assert_same_table(arrow_from_items([{k: as_bytes(v) for k, v in i.items()} for i in items]),
                       table)
     assert table.num_rows == (len(items) if table.num_columns else 0)
-    assert_same_frame(frame_from_chunks(chunks, FrameSpec()), frame_from_items(items))
+    floats = table_from_chunks(chunks, numbers="float")
+    assert_same_table(floats, arrow_from_items(items, numbers="float"))
 
 
 @st.composite
@@ -121,14 +112,6 @@ def pages_of_items(draw: st.DrawFn) -> list[list[dict[str, Any]]]:
 @given(pages_of_items())
 def test_arrow_path_matches_python_path(pages: list[list[dict[str, Any]]]) -> None:
     check(pages)
-
-
-@SETTINGS
-@given(pages_of_items())
-def test_arrow_frames_match_the_per_value_reference(pages: list[list[dict[str, Any]]]) -> None:
-    items = [item for page in pages for item in page]
-    chunks = read_pages(pages)
-    assert_same_frame(frame_from_chunks(chunks, FrameSpec()), ref_frame(items))
 
 
 # --- the type rule on chosen cases ------------------------------------------------------------
@@ -154,9 +137,6 @@ def test_iso_timestamps_stay_strings() -> None:
     assert table.column("info").to_pylist() == [{"at": t} for t in stamps]
     assert table.column("log").to_pylist() == [[t] for t in stamps]
     assert table.column("seen").to_pylist() == [[t] for t in stamps]
-    frame = frame_from_chunks(read_pages(pages), FrameSpec())
-    assert frame["when"].tolist() == stamps
-    assert frame["info"].tolist() == [{"at": t} for t in stamps]
 
 
 def test_a_later_page_adds_an_attribute_and_a_map_key() -> None:
@@ -167,9 +147,9 @@ def test_a_later_page_adds_an_attribute_and_a_map_key() -> None:
     table = table_from_chunks(read_pages(pages))
     assert table.column_names == ["pk", "info", "year"]
     assert table.schema.field("info").type == pa.struct(
-        [("rating", pa.float64()), ("plot", pa.string())])
-    assert table.column("info").to_pylist() == [{"rating": 7.5, "plot": None},
-                                                {"rating": 8.0, "plot": "x"}]
+        [("rating", pa.decimal128(38, 1)), ("plot", pa.string())])
+    assert table.column("info").to_pylist() == [{"rating": Decimal("7.5"), "plot": None},
+                                                {"rating": Decimal("8.0"), "plot": "x"}]
     assert table.column("year").to_pylist() == [None, 2013]
 
 
@@ -196,24 +176,25 @@ def test_empty_pages() -> None:
     assert later["ScannedCount"] == 5
     chunks = [empty["Items"], after["Items"], later["Items"]]
     assert_same_table(table_from_chunks(chunks), arrow_from_items(items))
-    assert_same_frame(frame_from_chunks(chunks, FrameSpec()), frame_from_items(items))
     nothing = [ArrowReader().read(b'{"Items": [], "Count": 0, "ScannedCount": 0}')["Items"]]
     assert_same_table(table_from_chunks(nothing), arrow_from_items([]))
-    assert_same_frame(frame_from_chunks(nothing, FrameSpec()), frame_from_items([]))
     check([[], items, []])
 
 
 @pytest.mark.parametrize(("texts", "kind", "values"), [
     (["1", "-2", str(2**63 - 1)], pa.int64(), [1, -2, 2**63 - 1]),
-    (["0.1", "0.25", "7"], pa.float64(), [0.1, 0.25, 7.0]),
-    (["1E-130", "1E+125"], pa.float64(), [1e-130, 1e125]),
+    (["0.1", "0.25", "7"], pa.decimal128(38, 2),
+     [Decimal("0.10"), Decimal("0.25"), Decimal("7.00")]),
+    (["1E-130", "1E+125"], pa.string(), ["1E-130", "1E+125"]),
     (["0.1", "0.12345678901234567890"], pa.decimal128(38, 20),
      [Decimal("0.1"), Decimal("0.12345678901234567890")]),
     (["1", str(2**64)], pa.decimal128(38, 0), [Decimal(1), Decimal(2**64)]),
-    (["1", str(10**20)], pa.float64(), [1.0, 1e20]),
+    (["1", str(10**20)], pa.decimal128(38, 0), [Decimal(1), Decimal(10**20)]),
     (["1E+125", "0.1234567890123456789"], pa.string(), ["1E+125", "0.1234567890123456789"]),
 ])
-def test_number_columns(texts: list[str], kind: Any, values: list[Any]) -> None:
+def test_number_columns_are_exact(texts: list[str], kind: Any, values: list[Any]) -> None:
+    """No number becomes a float by default: int64, decimal128 at the largest scale, or the
+    exact text; the values are equal to the texts sent."""
     items = [{"pk": s(str(i)), "v": n(t), "l": {"L": [n(t)]}, "ns": {"NS": [t]}}
              for i, t in enumerate(texts)]
     for pages in ([items], [items[:1], items[1:]]):
@@ -223,47 +204,33 @@ def test_number_columns(texts: list[str], kind: Any, values: list[Any]) -> None:
         assert table.column("v").to_pylist() == values
         assert table.column("l").to_pylist() == [[v] for v in values]
         assert table.column("ns").to_pylist() == [[v] for v in values]
+        assert all(Decimal(str(v)) == Decimal(t) for v, t in zip(
+            table.column("v").to_pylist(), texts, strict=True))
 
 
-def test_list_of_numbers_beyond_decimal128_in_frames() -> None:
-    items = [{"pk": s("1"), "l": {"L": [n("1E+125")]}},
-             {"pk": s("2"), "l": {"L": [n("0.1234567890123456789")]}}]
-    frame = frame_from_chunks(read_pages([items]), FrameSpec())
-    assert frame["l"].tolist() == [[Decimal("1E+125")], [Decimal("0.1234567890123456789")]]
-    assert_same_frame(frame, frame_from_items(items))
+@pytest.mark.parametrize("texts", [["0.1", "0.25", "7"], ["1", str(2**64)], ["1E-130", "2"]])
+def test_numbers_float_gives_float64_where_not_int64(texts: list[str]) -> None:
+    items = [{"pk": s(str(i)), "v": n(t), "l": {"L": [n(t)]}} for i, t in enumerate(texts)]
+    for pages in ([items], [items[:1], items[1:]]):
+        table = table_from_chunks(read_pages(pages), numbers="float")
+        assert_same_table(table, arrow_from_items(items, numbers="float"))
+        assert table.schema.field("v").type == pa.float64()
+        assert table.column("v").to_pylist() == [float(t) for t in texts]
+        assert table.column("l").to_pylist() == [[float(t)] for t in texts]
 
 
-def test_flattened_frames_are_refused_by_the_arrow_path() -> None:
-    """Flattened columns follow each item's own key order, which Arrow rows do not keep; the
-    executor sends flatten=True to the python engine, and the Arrow builder refuses it."""
-    items = [{"pk": s("1"), "a": {"M": {"x": s("1")}}},
-             {"pk": s("2"), "c": s("z"), "a": {"M": {"y": s("2")}}}]
-    assert list(frame_from_items(items, FrameSpec(flatten=True)).columns) == [
-        "pk", "a.x", "c", "a.y"]
-    with pytest.raises(ValueError, match="python engine"):
-        frame_from_chunks(read_pages([items]), FrameSpec(flatten=True))
-
-
-def test_ints_beyond_int64_in_frames() -> None:
-    items = [{"pk": s("1"), "v": n(str(2**64))}, {"pk": s("2"), "v": n("-5")},
-             {"pk": s("3")}]
-    chunks = read_pages([items[:1], items[1:]])
-    frame = frame_from_chunks(chunks, FrameSpec())
-    assert_same_frame(frame, frame_from_items(items))
-    assert frame["v"].dtype == object
-    assert frame["v"][0] == 2**64 and type(frame["v"][0]) is int and frame["v"][2] is pd.NA
-
-
-def test_exact_floats_versus_exact_decimals_in_frames() -> None:
-    exact = [{"pk": s("1"), "v": n("0.1")}, {"pk": s("2"), "v": n("2.5")}]
-    inexact = [*exact, {"pk": s("3"), "v": n("0.12345678901234567890")}]
-    frame = frame_from_chunks(read_pages([exact]), FrameSpec())
-    assert frame["v"].dtype == "float64" and frame["v"].tolist() == [0.1, 2.5]
-    frame = frame_from_chunks(read_pages([inexact[:1], inexact[1:]]), FrameSpec())
-    assert_same_frame(frame, frame_from_items(inexact))
-    assert frame["v"].dtype == object
-    assert frame["v"].tolist() == [Decimal("0.1"), Decimal("2.5"),
-                                   Decimal("0.12345678901234567890")]
+def test_model_kinds_decide_top_level_numbers() -> None:
+    """A model's float field gives float64 and its Decimal field never int64."""
+    items = [{"pk": s(str(i)), "f": n(t), "d": n(t)} for i, t in enumerate(["1", "2", "0.5"])]
+    kinds = {"f": "float", "d": "decimal"}
+    table = table_from_chunks(read_pages([items]), kinds=kinds)
+    assert_same_table(table, arrow_from_items(items, kinds=kinds))
+    assert table.schema.field("f").type == pa.float64()
+    assert table.schema.field("d").type == pa.decimal128(38, 1)
+    ints = [{"pk": s("1"), "d": n("1")}, {"pk": s("2"), "d": n("20")}]
+    table = table_from_chunks(read_pages([ints]), kinds=kinds)
+    assert table.schema.field("d").type == pa.decimal128(38, 0)
+    assert table.column("d").to_pylist() == [Decimal(1), Decimal(20)]
 
 
 def test_several_types_in_one_attribute_are_json_text() -> None:
@@ -292,17 +259,7 @@ def test_last_evaluated_key_comes_back_as_sent() -> None:
     assert first["LastEvaluatedKey"] == keys[0]
 
 
-# --- what the executor passes: model specs, projections, dropped key attributes -----------
-
-@SETTINGS
-@given(thing_items())
-def test_model_frames_through_arrow_match_python(items: list[dict[str, Any]]) -> None:
-    """A model's frame (decoders, kinds, Python names) is the same from either engine."""
-    items = [{k: textual(v) for k, v in item.items()} for item in items]
-    chunks = read_pages(paged(items, [len(items) // 3, len(items) // 2]))
-    spec = model_spec(False)
-    assert_same_frame(frame_from_chunks(chunks, spec), frame_from_items(items, spec))
-
+# --- what the executor passes: projections, dropped key attributes ------------------------
 
 @SETTINGS
 @given(pages_of_items(), st.data())
@@ -319,11 +276,6 @@ def test_projected_columns_and_dropped_keys(pages: list[list[dict[str, Any]]],
     assert table_from_chunks(chunks, columns=columns).column_names == columns
     assert_same_table(table_from_chunks(chunks, drop=["pk"]),
                       arrow_from_items(items, drop=["pk"]))
-    spec = FrameSpec(columns=columns, only=columns)
-    kept = [{k: v for k, v in item.items() if k in columns} for item in items]
-    frame = frame_from_chunks(chunks, spec, drop=[c for c in seen if c not in columns])
-    assert list(frame.columns) == columns
-    assert_same_frame(frame, frame_from_items(kept, spec))
 
 
 def test_consumed_capacity_and_counts_come_back_as_sent() -> None:

@@ -679,9 +679,9 @@ class Kinds(dl.Model, table="speed_identity_kinds"):
     quoted: str = dl.field(name="it's \"q\"\n\\{x}", default="")
     omit_s: str = dl.field(omit_empty=True, default="")
     omit_ints: list[int] = dl.field(omit_empty=True, default_factory=list)
-    gsi: str | None = dl.field(default=None, gsi_partition="G1")
-    gsi_raw: bytes | None = dl.field(default=None, gsi_sort="G1")
-    lsi: int = dl.field(default=0, lsi_sort="L1")
+    gsi: str | None = dl.field(default=None, gsi_partition="GSI1")
+    gsi_raw: bytes | None = dl.field(default=None, gsi_sort="GSI1")
+    lsi: int = dl.field(default=0, lsi_sort="LSI1")
     transient: str = dl.field(stored=False, default="t")
     required_s: str
 

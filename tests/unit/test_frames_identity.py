@@ -6,8 +6,9 @@ the plain builder: every value decoded with `decode_value` (or the model field's
 then the documented rules applied in the most obvious way:
 
 - numbers: ``int64`` (``Int64`` with missing values) when all are ints within 64 bits;
-  ``float64`` when every value survives the trip through a float exactly; else ``object``
-  holding the exact ``int``/``Decimal`` values;
+  ``float64`` for floats (only float fields decode to them); else ``object`` holding the
+  exact ``int``/``Decimal`` values (never a float unless asked: ``numbers="float"`` makes
+  those columns ``float64``);
 - booleans ``boolean``; strings pandas' default string dtype; missing -> NA;
 - sets, lists, maps, binary and columns of several types: ``object`` Python values;
 - ``flatten=True``: maps spread into ``a.b`` columns.
@@ -182,25 +183,22 @@ def wire_items(draw: st.DrawFn, max_items: int = 40) -> list[dict[str, Any]]:
 
 # --- the reference: decode each value, then apply the documented rules plainly -------------
 
-def _exact_as_float(value: int | Decimal) -> bool:
-    return Decimal(repr(float(value))) == Decimal(value)
-
-
 def ref_series(cells: list[dict[str, Any] | None],
-               decode: Callable[[dict[str, Any]], Any] = decode_value) -> pd.Series:
+               decode: Callable[[dict[str, Any]], Any] = decode_value,
+               numbers: str = "exact") -> pd.Series:
     """One column from its AttributeValues (None where the item lacks the attribute)."""
     present = [av for av in cells if av is not None]
     tags = {tag for av in present for tag in av}
     values = [None if av is None else decode(av) for av in cells]
     missing = len(present) < len(cells)
-    numbers = [v for v in values if v is not None]
-    if tags == {"N"} and all(type(v) in (int, Decimal) for v in numbers):
-        if all(type(v) is int and INT64[0] <= v <= INT64[1] for v in numbers):
+    found = [v for v in values if v is not None]
+    if tags == {"N"} and all(type(v) in (int, Decimal) for v in found):
+        if all(type(v) is int and INT64[0] <= v <= INT64[1] for v in found):
             return pd.Series(values, dtype="Int64" if missing else "int64")
-        if all(_exact_as_float(v) for v in numbers):
+        if numbers == "float":
             return pd.Series([math.nan if v is None else float(v) for v in values],
                              dtype="float64")
-    elif tags == {"N"} and all(type(v) is float for v in numbers):
+    elif tags == {"N"} and all(type(v) is float for v in found):
         return pd.Series([math.nan if v is None else v for v in values], dtype="float64")
     elif tags == {"BOOL"}:
         return pd.Series(values, dtype="boolean")
@@ -226,8 +224,10 @@ def ref_cells(items: list[dict[str, Any]], flatten: bool) -> dict[str, list[Any]
     return columns
 
 
-def ref_frame(items: list[dict[str, Any]], *, flatten: bool = False) -> pd.DataFrame:
-    data = {name: ref_series(cells) for name, cells in ref_cells(items, flatten).items()}
+def ref_frame(items: list[dict[str, Any]], *, flatten: bool = False,
+              numbers: str = "exact") -> pd.DataFrame:
+    data = {name: ref_series(cells, numbers=numbers)
+            for name, cells in ref_cells(items, flatten).items()}
     return pd.DataFrame(data, index=pd.RangeIndex(len(items)), columns=list(data) or None)
 
 
@@ -262,6 +262,14 @@ def assert_same_frame(got: pd.DataFrame, want: pd.DataFrame) -> None:
 @given(wire_items())
 def test_frame_matches_the_per_value_reference(items: list[dict[str, Any]]) -> None:
     assert_same_frame(frame_from_items(items), ref_frame(items))
+
+
+@SETTINGS
+@given(wire_items(), st.booleans())
+def test_numbers_float_matches_the_reference(items: list[dict[str, Any]],
+                                             flatten: bool) -> None:
+    assert_same_frame(frame_from_items(items, flatten=flatten, numbers="float"),
+                      ref_frame(items, flatten=flatten, numbers="float"))
 
 
 @SETTINGS
@@ -371,18 +379,24 @@ def test_number_rule_examples() -> None:
     assert column("1", "-2", str(INT64[1])).dtype == "int64"
     gappy = column("1", None, str(INT64[0]))
     assert gappy.dtype == "Int64" and gappy.isna().tolist() == [False, True, False]
-    assert column("0.5", "1E+2", "7").tolist() == [0.5, 100.0, 7.0]
-    assert column("0.5", "1E+2", "7").dtype == "float64"
-    # one value beyond int64 that floats hold exactly: float64
-    assert column("1", str(10**20)).dtype == "float64"
-    assert column("1", str(10**20)).tolist() == [1.0, 1e20]
-    for texts in (("0.1", "0.12345678901234567890"), ("1", str(2**64)),
-                  ("12345678901234567890123456789012345678",)):
+    # no number becomes a float unless asked: exact values, typed as the Python API gives them
+    for texts in (("0.5", "1E+2", "7"), ("1", str(10**20)), ("0.1", "0.12345678901234567890"),
+                  ("1", str(2**64)), ("12345678901234567890123456789012345678",),
+                  ("1E-130", "1E+125")):
         exact = column(*texts)
         assert exact.dtype == object
         assert [typed(v) for v in exact] == [typed(decode_value({"N": t})) for t in texts]
-    assert column("1E-130", "1E+125").dtype == "float64"
-    assert column("1E-130", "1E+125").tolist() == [1e-130, 1e125]
+    assert column("0.5", "1E+2", "7").tolist() == [Decimal("0.5"), Decimal("1E+2"), 7]
+
+    def floats(*texts: str | None) -> pd.Series:
+        items = [{"pk": {"S": str(i)}} | ({} if t is None else {"v": {"N": t}})
+                 for i, t in enumerate(texts)]
+        return frame_from_items(items, numbers="float")["v"]
+
+    assert floats("0.5", "1E+2", "7").dtype == "float64"
+    assert floats("0.5", None, "7").tolist()[::2] == [0.5, 7.0]
+    assert floats("1", str(10**20)).tolist() == [1.0, 1e20]
+    assert floats("1", "2").dtype == "int64"  # int64 stays int64
     with_gap = column("0.1", None, "0.12345678901234567890")
     assert with_gap.dtype == object and with_gap[1] is pd.NA
 
@@ -406,7 +420,7 @@ def test_missing_values_are_na_in_every_kind_of_column() -> None:
     frame = frame_from_items(items)
     assert frame.dtypes.to_dict() == {
         "pk": pd.StringDtype(na_value=np.nan), "s": pd.StringDtype(na_value=np.nan),
-        "b": "boolean", "f": "float64", "i": "Int64", "l": object, "bin": object}
+        "b": "boolean", "f": object, "i": "Int64", "l": object, "bin": object}
     assert frame.iloc[1, 1:].isna().all()
     assert frame["l"][1] is pd.NA and frame["bin"][1] is pd.NA and frame["bin"][0] == b"\x00\x01"
 
@@ -417,8 +431,8 @@ def test_flatten_spreads_nested_maps_and_keeps_other_columns() -> None:
              {"info": {"M": {"rating": {"N": "7"}}}, "pk": {"S": "2"}, "tags": {"SS": ["x"]}}]
     frame = frame_from_items(items, flatten=True)
     assert list(frame.columns) == ["pk", "info.rating", "info.cast.lead", "tags"]
-    assert frame["info.rating"].dtype == "float64"
-    assert frame["info.rating"].tolist() == [8.5, 7.0]
+    assert frame["info.rating"].dtype == object
+    assert [typed(v) for v in frame["info.rating"]] == [typed(Decimal("8.5")), typed(7)]
     assert frame["info.cast.lead"].isna().tolist() == [False, True]
     assert frame["tags"][0] is pd.NA and frame["tags"][1] == {"x"}
 

@@ -287,7 +287,6 @@ class IntLevel(enum.Enum):
         (str, "S"),
         (int, "N"),
         (Decimal, "N"),
-        (float, "N"),
         (bytes, "B"),
         (dt.datetime, "S"),
         (dt.date, "S"),
@@ -303,6 +302,35 @@ def test_key_attribute_types(key_type: Any, letter: str) -> None:
     schema = dl.schema(model)
     assert schema.partition == dl.KeyAttribute("pk", letter)
     assert schema.sort == dl.KeyAttribute("sk", letter)
+
+
+@pytest.mark.parametrize("role", ["partition_key", "sort_key", "gsi_partition", "gsi_sort",
+                                  "lsi_sort"])
+def test_a_float_key_is_refused_naming_the_field(role: str) -> None:
+    """Keys are matched exactly; a float is not exact in decimal."""
+    value: Any = True if role in ("partition_key", "sort_key") else "ByRatio"
+    fields = {"pk": dl.field(partition_key=True), "sk": dl.field(sort_key=True)}
+    fields["ratio" if role not in ("partition_key", "sort_key") else
+           ("pk" if role == "partition_key" else "sk")] = dl.field(**{role: value})
+    types = {"pk": str, "sk": str, "ratio": float}
+    if role == "partition_key":
+        types["pk"] = float
+    elif role == "sort_key":
+        types["sk"] = float
+    with pytest.raises(dl.ModelDefinitionError, match="cannot be a float") as refused:
+        make_model("FloatKey", types, fields, table="DefFloatKeys")
+    assert refused.value.field in ("pk", "sk", "ratio")
+
+
+@pytest.mark.parametrize("name", ["ab", "a b c", "x" * 256, "ü-index"])
+def test_an_invalid_index_name_is_refused_when_the_class_is_defined(name: str) -> None:
+    with pytest.raises(dl.ModelDefinitionError, match="not a valid DynamoDB index name") as bad:
+        make_model("BadIndex", {"pk": str, "g": str},
+                   {"pk": dl.field(partition_key=True), "g": dl.field(gsi_partition=name)},
+                   table="DefBadIndex")
+    assert bad.value.field == "g"
+    with pytest.raises(dl.ValidationError, match="index name"):
+        dl.Index(name, "GSI", dl.KeyAttribute("g", "S"))
 
 
 class Game(dl.Model, table="DefGames",

@@ -18,8 +18,6 @@ from dynamorm_lab._requests import (
     build_delete,
     build_save,
     build_update,
-    check_item_size,
-    item_size,
     key_from,
 )
 from dynamorm_lab.errors import CodecError, ExpressionError, ValidationError
@@ -435,48 +433,6 @@ def test_key_from_refuses_a_model_without_table() -> None:
 
     with pytest.raises(ValidationError):
         key_from(Nested, ("a",), {})
-
-
-# --- item size -----------------------------------------------------------------------------
-
-def test_item_size_of_strings_counts_utf8_bytes_of_names_and_values() -> None:
-    assert item_size({"a": {"S": "xyz"}}) == 1 + 3
-    assert item_size({"é": {"S": "ü" * 10}}) == 2 + 20
-    assert item_size({"k": {"S": "✓"}}) == 1 + 3
-
-
-def test_item_size_of_binary_bool_and_null() -> None:
-    assert item_size({"b": {"B": b"\x00" * 10}}) == 1 + 10
-    assert item_size({"flag": {"BOOL": True}}) == 4 + 1
-    assert item_size({"none": {"NULL": True}}) == 4 + 1
-
-
-def test_item_size_of_lists_and_maps() -> None:
-    # 3 bytes per list or map, plus 1 byte per element, plus the elements' own sizes.
-    assert item_size({"l": {"L": []}}) == 1 + 3
-    assert item_size({"m": {"M": {}}}) == 1 + 3
-    assert item_size({"l": {"L": [{"S": "ab"}, {"S": "c"}]}}) == 1 + 3 + (1 + 2) + (1 + 1)
-    assert item_size({"m": {"M": {"k": {"S": "ab"}}}}) == 1 + 3 + 1 + (1 + 2)
-
-
-def test_item_size_adds_attributes() -> None:
-    item = {"a": {"S": "x"}, "bb": {"S": "yy"}, "ccc": {"B": b"zzz"}}
-    assert item_size(item) == (1 + 1) + (2 + 2) + (3 + 3)
-
-
-def test_check_item_size_boundary() -> None:
-    at_limit = {"a": {"S": "x" * (MAX_ITEM - 1)}}
-    assert item_size(at_limit) == MAX_ITEM
-    check_item_size(at_limit, "T")
-    over = {"a": {"S": "x" * MAX_ITEM}}
-    with pytest.raises(ValidationError):
-        check_item_size(over, "T")
-
-
-def test_check_item_size_counts_multibyte_characters() -> None:
-    # 150,000 characters of 3 bytes each are 450,000 bytes, over the limit.
-    with pytest.raises(ValidationError):
-        check_item_size({"a": {"S": "✓" * 150_000}}, "T")
 
 
 def test_oversized_object_is_refused_before_sending() -> None:
