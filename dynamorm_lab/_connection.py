@@ -427,6 +427,7 @@ def connect(
         target = "endpoint"
     server = None
     key_id = secret = None
+    told = None
     if target == "local" and profile:
         raise ValidationError("connect('local') uses the embedded server, which has no "
                               "profiles; profile= is for AWS: connect('aws', profile=...)")
@@ -435,8 +436,8 @@ def connect(
 
         server = shared_server()
         if target is None and not _told_local:
-            log.warning("dynamorm_lab: no AWS configuration found; using the embedded local "
-                        "DynamoDB at %s (data lives in this process)", server.endpoint_url)
+            told = "no AWS configuration found; using the embedded local DynamoDB at " + (
+                f"{server.endpoint_url} (data lives in this process)")
             _told_local = True
         target, endpoint_url = "local", server.endpoint_url
         region = region or _LOCAL_REGION
@@ -461,8 +462,13 @@ def connect(
         region=region, profile=profile, endpoint_url=endpoint_url, key_id=key_id, secret=secret,
         max_attempts=max_attempts, connect_timeout=connect_timeout, read_timeout=read_timeout,
         pool=max_pool_connections, fast=True)[0])
-    if make_default or (make_default is None and _session.current() is None):
-        use(connection)
+    first = make_default is None and _session.current() is None
+    if make_default or first:
+        _session.set_default(connection)
+        told = (f"{told}; models use it by default" if told else
+                f"models now use {connection!r} by default (switch with dl.use(other))")
+    if told:  # at most one notice a connect() (a notebook shows it once)
+        log.warning("dynamorm_lab: %s", told)
     return connection
 
 

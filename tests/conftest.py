@@ -7,7 +7,9 @@ say so with ``@pytest.mark.needs("feature")``; see tests/backends.py for the tab
 
 from __future__ import annotations
 
+import builtins
 import itertools
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,6 +18,7 @@ from backends import UNSUPPORTED, Dynalite, backend
 from faults import FaultProxy
 
 import dynamorm_lab as dl
+from dynamorm_lab import _session
 from dynamorm_lab.local import start_server
 
 _names = itertools.count()
@@ -91,3 +94,32 @@ def via_proxy(proxy: FaultProxy) -> Iterator[Callable[..., dl.Connection]]:
     yield connect
     for conn in made:
         conn.close()
+
+
+@pytest.fixture(scope="module")
+def shell() -> Iterator[Any]:
+    """A real IPython shell with the extension loaded, for one module. Cleared afterwards:
+    its magic's connections closed, __main__, builtins and the default connection as they
+    were."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    assert not InteractiveShell.initialized(), "another module left its IPython shell"
+    main_module = sys.modules.get("__main__")
+    names_before = set(vars(builtins))
+    default_before = _session.current()
+    config = Config()
+    config.HistoryManager.enabled = False
+    instance = InteractiveShell.instance(config=config)
+    try:
+        instance.run_line_magic("load_ext", "dynamorm_lab")
+        yield instance
+    finally:
+        for connection in instance.magics_manager.registry["DynamoMagic"].connections.values():
+            connection.close()
+        InteractiveShell.clear_instance()
+        if main_module is not None:
+            sys.modules["__main__"] = main_module
+        for name in set(vars(builtins)) - names_before:
+            delattr(builtins, name)
+        _session.set_default(default_before)

@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .._batch import WriteReport, WriteRequest, key_identity, write_requests
 from .._codec import encode_item
+from .._limits import MAX_DEPTH
 from .._requests import check_table_item
 from .._schema import Index, KeyAttribute, TableSchema
 from .._session import resolve
@@ -97,16 +98,23 @@ def read_json(source: str | Path | Any) -> Any:
         return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as whole:
         return _json_lines(text, whole, str(source))
+    except RecursionError:  # one document nested past Python's parser: look line by line
+        return _json_lines(text, None, str(source))
 
 
-def _json_lines(text: str, whole: json.JSONDecodeError, name: str) -> JsonLines:
+def _json_lines(text: str, whole: json.JSONDecodeError | None, name: str) -> JsonLines:
     rows, lines = [], []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             rows.append(json.loads(line, parse_float=Decimal))
+        except RecursionError:
+            raise ValidationError(f"{name} line {number}: nested more than DynamoDB's "
+                                  f"{MAX_DEPTH} levels of lists and maps") from None
         except json.JSONDecodeError as exc:
+            if whole is None:
+                whole = exc
             broken = exc
             if not rows and (whole.lineno > number or text.lstrip().startswith("[")):
                 broken = whole  # one JSON document, broken further on

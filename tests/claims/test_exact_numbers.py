@@ -17,8 +17,6 @@ the model objects show it. Runs on moto and on dynalite.
 
 from __future__ import annotations
 
-import builtins
-import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -30,10 +28,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from IPython.core.interactiveshell import InteractiveShell
-from traitlets.config import Config
 
 import dynamorm_lab as dl
-from dynamorm_lab import _session
 from dynamorm_lab._codec import encode_number
 from dynamorm_lab.errors import CodecError, ValidationError
 from dynamorm_lab.frames import frame_from_items
@@ -285,29 +281,10 @@ def test_untyped_reads_frames_and_tables_are_exact(db: dl.Connection, ledger: An
 # --- %%dynamo cells ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def ip(server: Any) -> Iterator[InteractiveShell]:
-    """A real IPython shell with the extension loaded and a connection to the server;
-    cleared afterwards, with __main__, builtins and the default connection as they were."""
-    assert not InteractiveShell.initialized()
-    main_module = sys.modules.get("__main__")
-    names_before = set(vars(builtins))
-    default_before = _session.current()
-    config = Config()
-    config.HistoryManager.enabled = False
-    shell = InteractiveShell.instance(config=config)
-    try:
-        shell.run_line_magic("load_ext", "dynamorm_lab")
-        shell.run_line_magic("dynamo", f"connect {server.endpoint_url} --alias exact")
-        yield shell
-    finally:
-        for connection in shell.magics_manager.registry["DynamoMagic"].connections.values():
-            connection.close()
-        InteractiveShell.clear_instance()
-        if main_module is not None:
-            sys.modules["__main__"] = main_module
-        for name in set(vars(builtins)) - names_before:
-            delattr(builtins, name)
-        _session.set_default(default_before)
+def ip(server: Any, shell: InteractiveShell) -> InteractiveShell:
+    """The module's IPython shell with a connection to the server."""
+    shell.run_line_magic("dynamo", f"connect {server.endpoint_url} --alias exact")
+    return shell
 
 
 @SETTINGS

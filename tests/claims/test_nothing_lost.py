@@ -155,12 +155,17 @@ def test_a_backfill_under_faults_changes_every_item_once(
 
 READS: dict[str, Callable[[Any], list[tuple[str, int]]]] = {
     "all": lambda q: [(o.pk, o.sk) for o in q.all()],
-    "to_pandas": lambda q: list(zip(*(q.to_pandas()[c] for c in ("pk", "sk")), strict=True)),
+    "to_pandas": lambda q: _columns(q.to_pandas(), lambda frame, c: frame[c]),
     "pages": lambda q: [(o.pk, o.sk) for page in q.pages() for o in page.items],
     "iterate": lambda q: [(o.pk, o.sk) for o in q],
-    "to_arrow": lambda q: list(zip(*(q.to_arrow().column(c).to_pylist() for c in
-                                     ("pk", "sk")), strict=True)),
+    "to_arrow": lambda q: _columns(q.to_arrow(), lambda table, c: table.column(c).to_pylist()),
 }
+
+
+def _columns(read: Any, column: Callable[[Any, str], Any]) -> list[tuple[str, int]]:
+    """The (pk, sk) rows of one frame or table (read once: segments interleave in any
+    order, so two reads need not agree row by row)."""
+    return list(zip(column(read, "pk"), column(read, "sk"), strict=True))
 
 
 @pytest.mark.parametrize("read", list(READS))

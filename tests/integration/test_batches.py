@@ -196,6 +196,29 @@ def test_batch_writer_streams_3000_puts_then_deletes(db: dl.Connection, make_tab
     assert_server_holds_exactly(db, table_name, objects[2::3])
 
 
+def test_a_batch_writer_whose_block_raises_sends_nothing_more_and_lists_the_unsent(
+        db: dl.Connection, make_table: Any, table_name: str) -> None:
+    """What was sent before the error stays written; what was still queued is not sent, and
+    the report lists it; the caller's exception is not replaced."""
+    Record = make_table(make_record(table_name))
+    objects = records(Record, 60, prefix="x")
+
+    class Stop(Exception):
+        pass
+
+    with pytest.raises(Stop), db.batch_writer() as writer:
+        for obj in objects[:40]:  # one request of 25 goes out; 15 stay queued
+            writer.put(obj)
+        raise Stop("the caller's own failure")
+    report = writer.report
+    assert (report.written, report.requests) == (25, 1)
+    assert [f.source for f in report.unsent] == objects[25:40]
+    assert all("not sent: the with block raised Stop" in f.reason for f in report.unsent)
+    assert not report.ok and not report.failed
+    assert len(report.to_pandas()) == 15
+    assert_server_holds_exactly(db, table_name, objects[:25])
+
+
 def test_batch_writer_same_key_twice_keeps_the_last_put(db: dl.Connection, make_table: Any,
                                                         table_name: str) -> None:
     Plain = make_table(make_plain(table_name))

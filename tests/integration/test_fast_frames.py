@@ -168,8 +168,8 @@ def conn(server: LocalServer) -> Iterator[dl.Connection]:
     connection.create_table(KITCHEN_SCHEMA)
     connection.create_table(BLOBS_SCHEMA)
     try:
-        written = import_items(connection, [(KITCHEN, i) for i in kitchen_items()]
-                               + [(BLOBS, i) for i in blob_items()])
+        written = import_items(connection, [(KITCHEN, i, "kitchen") for i in kitchen_items()]
+                               + [(BLOBS, i, "blobs") for i in blob_items()])
         assert all(r.ok for r in written.values())
         yield connection
     finally:
@@ -234,6 +234,11 @@ def check_every_path(query: dl.Query, keys: list[str] | None = None) -> pd.DataF
     result = query.all()
     frame = query.to_pandas()
     assert len(frame) == len(result)
+    for carrier in (frame, result.to_pandas()):  # the plan's sentence and the read's stats
+        assert carrier.attrs["plan"] == result.plan.sentence
+        stats = carrier.attrs["stats"]
+        assert (stats.operation, stats.index) == (result.stats.operation, result.stats.index)
+        assert stats.returned == len(frame) and stats.pages >= 1
     assert_same_frame(frame, result.to_pandas(), keys)
     table = query.to_arrow()
     assert table.num_rows == (len(result) if table.num_columns else 0)
@@ -415,7 +420,7 @@ def test_an_attribute_named_last_evaluated_key_does_not_mislead_the_read_ahead(
     conn.create_table(schema)
     try:
         lone = [{"pk": s("only"), "sk": n("1"), "LastEvaluatedKey": s("not a key")}]
-        assert all(r.ok for r in import_items(conn, [(table, i) for i in lone]).values())
+        assert all(r.ok for r in import_items(conn, [(table, i, "lone") for i in lone]).values())
         sent = count_sends(conn)
         frame = check_every_path(dl.Query(schema, scan=True).using(conn))
         assert frame["LastEvaluatedKey"].tolist() == ["not a key"]
@@ -428,7 +433,7 @@ def test_an_attribute_named_last_evaluated_key_does_not_mislead_the_read_ahead(
         many = [{"pk": s(f"p{i % 4}"), "sk": n(str(i))}
                 | ({"LastEvaluatedKey": {"M": {"pk": s("p9"), "sk": n("9")}}} if i % 3 == 0
                    else {}) for i in range(40)]
-        assert all(r.ok for r in import_items(conn, [(table, i) for i in many]).values())
+        assert all(r.ok for r in import_items(conn, [(table, i, "many") for i in many]).values())
         for query in (dl.Query(schema, scan=True).page_size(7),
                       dl.Query(schema, A("pk") == "p1").page_size(3),
                       dl.Query(schema, scan=True).segments(3).page_size(5)):

@@ -12,12 +12,10 @@ tables that tests write to get unique names and are deleted.
 
 from __future__ import annotations
 
-import builtins
 import contextlib
 import html
 import json
 import re
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -32,10 +30,8 @@ from hypothesis import strategies as st
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-from traitlets.config import Config
 
 import dynamorm_lab as dl
-from dynamorm_lab import _session
 from dynamorm_lab.local import LocalServer
 from dynamorm_lab.magics._magic import DynamoMagic
 
@@ -102,32 +98,13 @@ def conn(server: LocalServer) -> Iterator[dl.Connection]:
 
 
 @pytest.fixture(scope="module")
-def ip(server: LocalServer, conn: dl.Connection) -> Iterator[InteractiveShell]:
-    """A real IPython shell with the extension loaded and two connections: ``t`` (current)
-    and ``ro`` (read-only). Cleared afterwards, with __main__, builtins and the library's
-    default connection as they were."""
-    assert not InteractiveShell.initialized()
-    main_module = sys.modules.get("__main__")
-    names_before = set(vars(builtins))
-    default_before = _session.current()
-    config = Config()
-    config.HistoryManager.enabled = False
-    shell = InteractiveShell.instance(config=config)
-    try:
-        shell.run_line_magic("load_ext", "dynamorm_lab")
-        shell.run_line_magic("dynamo", f"connect {server.endpoint_url} --alias t")
-        shell.run_line_magic("dynamo", f"connect {server.endpoint_url} --alias ro --read-only")
-        shell.run_line_magic("dynamo", "connect t")
-        yield shell
-    finally:
-        for connection in shell.magics_manager.registry["DynamoMagic"].connections.values():
-            connection.close()
-        InteractiveShell.clear_instance()
-        if main_module is not None:
-            sys.modules["__main__"] = main_module
-        for name in set(vars(builtins)) - names_before:
-            delattr(builtins, name)
-        _session.set_default(default_before)
+def ip(server: LocalServer, conn: dl.Connection, shell: InteractiveShell) -> InteractiveShell:
+    """The module's IPython shell with two connections: ``t`` (current) and ``ro``
+    (read-only)."""
+    shell.run_line_magic("dynamo", f"connect {server.endpoint_url} --alias t")
+    shell.run_line_magic("dynamo", f"connect {server.endpoint_url} --alias ro --read-only")
+    shell.run_line_magic("dynamo", "connect t")
+    return shell
 
 
 @pytest.fixture(scope="module")
@@ -461,8 +438,12 @@ def test_results_go_into_the_namespace(ip: InteractiveShell) -> None:
     assert cell(ip, "df_arrow <<", statement) is None
     assert cell(ip, "-o df_out_cell", statement) is None
     assert line(ip, f"-o df_out_line {statement}") is None
-    for name in ("df_assigned", "df_arrow", "df_out_cell", "df_out_line"):
-        assert {r["title"] for r in items(ip.user_ns[name])} == titles_of(YEAR), name
+    assert {r["title"] for r in items(ip.user_ns["df_assigned"])} == titles_of(YEAR)
+    for name in ("df_arrow", "df_out_cell", "df_out_line"):  # the result itself: a DataFrame
+        stored = ip.user_ns[name]
+        assert type(stored) is pd.DataFrame, (name, type(stored))
+        assert set(stored["title"]) == titles_of(YEAR), name
+        assert stored.attrs["summary"].startswith("Query on table Movies")
     ip.run_line_magic("config", "DynamoMagic.autopandas = True")
     assert cell(ip, "df_arrow <<", f"SHOW TABLES;\n{statement}") is None
     assert isinstance(ip.user_ns["df_arrow"], pd.DataFrame)

@@ -730,7 +730,11 @@ def test_movies_frame_dtypes_and_missing_ratings(all_movies: Any) -> None:
     assert len(all_movies) == len(raw)
     frame = all_movies.to_pandas(flatten=True)
     assert frame["year"].dtype == "int64"
-    assert frame["info.rating"].dtype == "float64"
+    assert frame["info.rating"].dtype == object  # exact: Decimal('8.3'), int 8
+    assert {type(r) for r in frame["info.rating"].dropna()} == {int, Decimal}
+    floats = all_movies.to_pandas(flatten=True, numbers="float")
+    assert floats["info.rating"].dtype == "float64"
+    assert floats["info.rating"].isna().tolist() == frame["info.rating"].isna().tolist()
     unrated = {(m["year"], m["title"]) for m in raw if rating(m) is None}
     assert len(unrated) == 204
     assert int(frame["info.rating"].isna().sum()) == len(unrated)
@@ -742,7 +746,7 @@ def test_movies_frame_dtypes_and_missing_ratings(all_movies: Any) -> None:
     for y, t, r in zip(frame["year"], frame["title"], frame["info.rating"], strict=True):
         expected = by_key[(int(y), t)]
         if expected is not None:
-            assert r == float(expected)
+            assert r == expected and not isinstance(r, float)
     plain = all_movies.to_pandas()
     assert plain["year"].dtype == "int64"
     assert plain["info"].dtype == object
@@ -810,11 +814,15 @@ def test_number_rule_in_frames(conn: dl.Connection, numbers_table: str) -> None:
     assert frame["gappy"].dtype == "Int64"
     assert frame["gappy"][0] == 10 and frame["gappy"][2] == 30
     assert frame["gappy"].isna().tolist() == [False, True, False]
-    # every value survives the trip through float
-    assert frame["halves"].dtype == "float64"
-    assert list(frame["halves"]) == [0.5, 1.25, 2.0]
-    assert frame["tenths"].dtype == "float64"
-    assert list(frame["tenths"]) == [0.1, 0.2, 0.3]
+    # no float unless asked: exact values, as the API gives them
+    assert frame["halves"].dtype == object
+    assert [(type(v), v) for v in frame["halves"]] == [
+        (Decimal, Decimal("0.5")), (Decimal, Decimal("1.25")), (int, 2)]
+    assert frame["tenths"].dtype == object
+    assert list(frame["tenths"]) == [Decimal("0.1"), Decimal("0.2"), Decimal("0.3")]
+    floats = dl.Query(schema, A("pk") == "numbers").using(conn).to_pandas(numbers="float")
+    assert floats["halves"].dtype == floats["tenths"].dtype == floats["mixed"].dtype == "float64"
+    assert list(floats["tenths"]) == [0.1, 0.2, 0.3] and floats["ints"].dtype == "int64"
     # a value float cannot hold exactly keeps the whole column exact
     assert frame["mixed"].dtype == object
     assert isinstance(frame["mixed"][0], Decimal) and frame["mixed"][0] == Decimal("0.1")

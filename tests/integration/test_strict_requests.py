@@ -536,9 +536,10 @@ LIMIT = 400 * 1024
 
 def test_an_item_just_over_400_kb_is_refused_before_sending(strict: Strict, limits: Any) -> None:
     Doc, conn = limits, strict.conn
-    # DynamoDB's size is attribute names plus values: pk "big" 2+3, n 0 1+2, amount 0 6+2,
-    # text 4+len, info {} 4+3, version 1 (set on write) 7+2: 36 bytes besides the text.
-    overhead = 36
+    # DynamoDB's size is attribute names plus values: pk "big" 2+3, text 4+len, info {} 4+3,
+    # and the numbers n 0, amount 0, version 1 (set on write) with names 1, 6 and 7 bytes and
+    # values of about one byte per two digits plus one (counted at its upper bound, 2 or 3).
+    overhead = 2 + 3 + 4 + (4 + 3) + (1 + 2) + (6 + 2) + (7 + 3)
     over = Doc(pk="big", text="x" * (LIMIT - overhead + 1))
     table = Doc.__table__
     assert_refused_before_sending(strict, lambda: conn.create(over), dl.ValidationError,

@@ -11,11 +11,9 @@ the tables this module creates get unique names and are deleted at the end.
 from __future__ import annotations
 
 import ast
-import builtins
 import html
 import json
 import re
-import sys
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -213,30 +211,6 @@ def conn(server: Any) -> Iterator[dl.Connection]:
         assert all(r.ok for r in report.values())
     yield connection
     connection.close()
-
-
-@pytest.fixture
-def shell() -> Iterator[Any]:
-    """An IPython shell, so widgets find a notebook namespace; undone afterwards."""
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-
-    if InteractiveShell.initialized():  # another test's shell: use it, leave it as it is
-        yield InteractiveShell.instance()
-        return
-    main_module = sys.modules.get("__main__")
-    names_before = set(vars(builtins))
-    config = Config()
-    config.HistoryManager.enabled = False
-    instance = InteractiveShell.instance(config=config)
-    try:
-        yield instance
-    finally:
-        InteractiveShell.clear_instance()
-        if main_module is not None:
-            sys.modules["__main__"] = main_module
-        for name in set(vars(builtins)) - names_before:
-            delattr(builtins, name)
 
 
 def open_games_builder(conn: dl.Connection) -> Builder:
