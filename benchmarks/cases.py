@@ -27,7 +27,7 @@ from report import Case
 from servers import ROOT
 
 import dynamorm_lab as dl
-from dynamorm_lab._codec import decode_item, encode_item
+from dynamorm_lab._core.codec import decode_item, encode_item
 from dynamorm_lab.lang import Select
 from dynamorm_lab.lang._compile import Bindings, condition, path
 

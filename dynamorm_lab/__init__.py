@@ -12,23 +12,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import errors
-from ._backfill import BackfillReport
-from ._batch import RetryPolicy, WriteFailure, WriteReport
-from ._bulk import decode_items, encode_items
 from ._connection import Connection, connect, default_connection, use
-from ._expr import Condition, Path, Placeholders, UpdateAction, attr, path
-from ._fields import Field, field
-from ._introspect import Profile
-from ._migrate import Change, MigrationPlan, SchemaDiff
-from ._model import Model, Registry, fields, registry, schema
-from ._planner import Candidate, Plan
-from ._query import Query
-from ._reserved import RESERVED_WORDS, is_reserved
-from ._results import Page, Result, Stats
-from ._schema import Index, KeyAttribute, TableSchema
-from ._transactions import CancelledAction, Transaction
-from ._types import Kind, TypeNode
-from ._writes import BatchGetResult, BatchWriter
+from ._core.bulk import decode_items, encode_items
+from ._core.expr import Condition, Path, Placeholders, UpdateAction, attr, path
+from ._core.fields import Field, field
+from ._core.model import Model, Registry, fields, registry, schema
+from ._core.planner import Candidate, Plan
+from ._core.query import Query
+from ._core.reserved import RESERVED_WORDS, is_reserved
+from ._core.results import Page, Result, Stats
+from ._core.schema import Index, KeyAttribute, TableSchema
+from ._core.types import Kind, TypeNode
+from ._ops.backfill import BackfillReport
+from ._ops.batch import RetryPolicy, WriteFailure, WriteReport
+from ._ops.introspect import Profile
+from ._ops.migrate import Change, MigrationPlan, SchemaDiff
+from ._ops.transactions import CancelledAction, Transaction
+from ._ops.writes import BatchGetResult, BatchWriter
 from .errors import (
     BatchIncomplete,
     CodecError,

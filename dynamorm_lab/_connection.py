@@ -17,35 +17,33 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import (
-    _backfill,
-    _crud,
-    _cursor,
-    _executor,
-    _introspect,
-    _migrate,
-    _session,
-    _tables,
-    _transactions,
-    _writes,
-)
-from ._batch import RetryPolicy, WriteReport
-from ._boundary import WRITE_OPERATIONS, translate
-from ._expr import UpdateAction
-from ._redact import register_secrets
-from ._schema import TableSchema
-from ._wire import FAST_OPERATIONS, fast_parser_factory
+from ._core import cursor as _cursor
+from ._core import session as _session
+from ._core.expr import UpdateAction
+from ._core.schema import TableSchema
+from ._ops import backfill as _backfill
+from ._ops import crud as _crud
+from ._ops import introspect as _introspect
+from ._ops import migrate as _migrate
+from ._ops import reads as _executor
+from ._ops import tables as _tables
+from ._ops import transactions as _transactions
+from ._ops import writes as _writes
+from ._ops.batch import RetryPolicy, WriteReport
+from ._ops.boundary import WRITE_OPERATIONS, translate
+from ._ops.redact import register_secrets
+from ._ops.wire import FAST_OPERATIONS, fast_parser_factory
 from .errors import ConnectionFailed, ReadOnlyError, ValidationError
 
 if TYPE_CHECKING:
-    from ._backfill import BackfillReport
-    from ._introspect import Profile
-    from ._migrate import MigrationPlan, SchemaDiff
-    from ._model import Model
-    from ._query import Query
-    from ._results import Page, Result, Stats
-    from ._transactions import Transaction
-    from ._writes import BatchGetResult, BatchWriter
+    from ._core.model import Model
+    from ._core.query import Query
+    from ._core.results import Page, Result, Stats
+    from ._ops.backfill import BackfillReport
+    from ._ops.introspect import Profile
+    from ._ops.migrate import MigrationPlan, SchemaDiff
+    from ._ops.transactions import Transaction
+    from ._ops.writes import BatchGetResult, BatchWriter
     from .local import LocalServer
 
 __all__ = ["Connection", "connect", "default_connection", "use"]

@@ -18,7 +18,7 @@ from backends import UNSUPPORTED, Dynalite, backend
 from faults import FaultProxy
 
 import dynamorm_lab as dl
-from dynamorm_lab import _session
+from dynamorm_lab._core import session as _session
 from dynamorm_lab.local import start_server
 
 _names = itertools.count()

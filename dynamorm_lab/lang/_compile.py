@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import _expr as x
-from .._codec import encode_value
+from .._core import expr as x
+from .._core.codec import encode_value
 from ..errors import CodecError, ValidationError
 from . import _ast as a
 

@@ -16,16 +16,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .. import _expr as x
-from .._codec import decode_item, encode_item
-from .._planner import Plan, full_key
-from .._query import Query
-from .._requests import table_delete, table_put, table_update
-from .._results import Result
-from .._schema import TableSchema
-from .._session import resolve
+from .._core import expr as x
+from .._core.codec import decode_item, encode_item
+from .._core.planner import Plan, full_key
+from .._core.query import Query
+from .._core.requests import table_delete, table_put, table_update
+from .._core.results import Result
+from .._core.schema import TableSchema
+from .._core.session import resolve
 from ..errors import ConditionFailed, ItemAlreadyExists, ItemNotFound, ValidationError
-from ..frames import frame_from_items
+from ..frames._pandas import frame_from_items
 from . import _ast as a
 from ._compile import Bindings, condition, path, update_actions, value
 from ._parser import parse

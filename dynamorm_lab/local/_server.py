@@ -22,7 +22,7 @@ import logging
 import threading
 from typing import Any
 
-from .._limits import MAX_ITEM_BYTES
+from .._core.limits import MAX_ITEM_BYTES
 from ..errors import ConnectionFailed
 
 __all__ = ["LocalServer", "shared_server", "start_server"]

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from .._batch import WriteReport
-from .._codec import encode_item
-from .._progress import Progress
-from .._schema import Index, KeyAttribute, TableSchema
-from .._session import resolve
+from .._core.codec import encode_item
+from .._core.schema import Index, KeyAttribute, TableSchema
+from .._core.session import resolve
+from .._ops.batch import WriteReport
+from .._ops.progress import Progress
 from ..errors import ValidationError
 from ._io import (
     export_json,

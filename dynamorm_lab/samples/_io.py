@@ -19,12 +19,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .._batch import WriteReport, WriteRequest, key_identity, write_requests
-from .._codec import encode_item
-from .._limits import MAX_DEPTH
-from .._requests import check_table_item
-from .._schema import Index, KeyAttribute, TableSchema
-from .._session import resolve
+from .._core.codec import encode_item
+from .._core.limits import MAX_DEPTH
+from .._core.requests import check_table_item
+from .._core.schema import Index, KeyAttribute, TableSchema
+from .._core.session import resolve
+from .._ops.batch import WriteReport, WriteRequest, key_identity, write_requests
 from ..errors import CodecError, ParseError, ValidationError
 
 if TYPE_CHECKING:
@@ -257,7 +257,7 @@ def export_json(table: str, path: str | Path, connection: Any = None) -> int:
     """Write every item of `table` as DynamoDB JSON lines (``{"Item": {...}}``); returns count."""
     conn = resolve(connection)
     schema = conn.describe(table)
-    from .._query import Query
+    from .._core.query import Query
 
     count = 0
     destination = Path(path)

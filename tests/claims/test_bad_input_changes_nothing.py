@@ -22,8 +22,8 @@ from backends import raw_scan
 from helpers import canonical, sent_operations
 
 import dynamorm_lab as dl
-from dynamorm_lab._boundary import WRITE_OPERATIONS
-from dynamorm_lab._limits import MAX_DEPTH, MAX_ITEM_BYTES, item_size
+from dynamorm_lab._core.limits import MAX_DEPTH, MAX_ITEM_BYTES, item_size
+from dynamorm_lab._ops.boundary import WRITE_OPERATIONS
 
 pytestmark = pytest.mark.integration
 

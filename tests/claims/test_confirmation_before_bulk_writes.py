@@ -13,7 +13,7 @@ from backends import raw_scan
 from helpers import canonical, sent_operations, unique
 
 import dynamorm_lab as dl
-from dynamorm_lab._boundary import WRITE_OPERATIONS
+from dynamorm_lab._ops.boundary import WRITE_OPERATIONS
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ import pytest
 from backends import count_sends
 
 import dynamorm_lab as dl
-from dynamorm_lab import _session
+from dynamorm_lab._core import session as _session
 
 pytestmark = pytest.mark.integration
 

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from IPython.core.interactiveshell import InteractiveShell
 
 import dynamorm_lab as dl
-from dynamorm_lab._codec import encode_number
+from dynamorm_lab._core.codec import encode_number
 from dynamorm_lab.errors import CodecError, ValidationError
 from dynamorm_lab.frames import frame_from_items
 

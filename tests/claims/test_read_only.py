@@ -19,8 +19,8 @@ from backends import raw_scan
 from helpers import canonical, sent_operations, unique
 
 import dynamorm_lab as dl
-from dynamorm_lab import _session
-from dynamorm_lab._boundary import WRITE_OPERATIONS
+from dynamorm_lab._core import session as _session
+from dynamorm_lab._ops.boundary import WRITE_OPERATIONS
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,7 @@ import pytest
 from helpers import sent_operations, unique
 
 import dynamorm_lab as dl
-from dynamorm_lab._boundary import WRITE_OPERATIONS
+from dynamorm_lab._ops.boundary import WRITE_OPERATIONS
 
 pytestmark = pytest.mark.integration
 

@@ -20,7 +20,7 @@ from backends import count_sends
 
 import dynamorm_lab as dl
 import dynamorm_lab._connection as connection_module
-import dynamorm_lab._session as session_module
+import dynamorm_lab._core.session as session_module
 import dynamorm_lab.local._server as server_module
 from dynamorm_lab.local import LocalServer
 

@@ -30,7 +30,7 @@ from backends import raw_scan
 from faults import FaultProxy
 
 import dynamorm_lab as dl
-import dynamorm_lab._batch as batch_module
+import dynamorm_lab._ops.batch as batch_module
 
 pytestmark = pytest.mark.integration
 

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 import dynamorm_lab as dl
-from dynamorm_lab import _introspect
-from dynamorm_lab._types import Kind
+from dynamorm_lab._core.types import Kind
+from dynamorm_lab._ops import introspect as _introspect
 from dynamorm_lab.local import LocalServer
 from dynamorm_lab.samples import sample_items
 

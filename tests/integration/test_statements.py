@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 import dynamorm_lab as dl
-from dynamorm_lab import _session
+from dynamorm_lab._core import session as _session
 from dynamorm_lab.errors import (
     ConditionFailed,
     ItemAlreadyExists,

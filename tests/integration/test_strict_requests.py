@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import dynamorm_lab as dl
-from dynamorm_lab._boundary import WRITE_OPERATIONS
+from dynamorm_lab._ops.boundary import WRITE_OPERATIONS
 
 pytestmark = pytest.mark.integration
 
@@ -339,7 +339,7 @@ def test_compiled_updates_are_valid_update_expressions(strict: Strict, updates: 
                                                        specs: list[tuple[Any, ...]]) -> None:
     paths = [s[1] for s in specs]
     assume(not any(clash(a, b) for i, a in enumerate(paths) for b in paths[:i]))
-    from dynamorm_lab._codec import encode_item
+    from dynamorm_lab._core.codec import encode_item
 
     strict.conn.client.put_item(TableName=updates.__table__, Item=encode_item({"pk": "u", **BASE}))
     actions = [to_action(s) for s in specs]

@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_frames_identity import SETTINGS, wire_items
 
-from dynamorm_lab._arrow import ArrowReader, arrow_from_items, table_from_chunks
+from dynamorm_lab.frames import ArrowReader, arrow_from_items, table_from_chunks
 
 
 def textual(av: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Tests for the value codec (``dynamorm_lab._codec``) and the model codec built on it.
+"""Tests for the value codec (``dynamorm_lab._core.codec``) and the model codec built on it.
 
 Expectations come from DynamoDB's documented rules and the README ("Models", "Numbers are
 exact"), not from running the code:
@@ -24,7 +24,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import dynamorm_lab as dl
-from dynamorm_lab._codec import decode_item, decode_value, encode_item, encode_value
+from dynamorm_lab._core.codec import decode_item, decode_value, encode_item, encode_value
 from dynamorm_lab.errors import CodecError, DynamormError
 
 # --- helper strategies ---------------------------------------------------------------------

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dynamorm_lab as dl
-from dynamorm_lab._codec import (
+from dynamorm_lab._core.codec import (
     decode_item,
     decode_number,
     decode_value,
@@ -31,8 +31,8 @@ from dynamorm_lab._codec import (
     encode_number,
     encode_value,
 )
-from dynamorm_lab._fields import MISSING, Field
-from dynamorm_lab._types import Kind, TypeNode
+from dynamorm_lab._core.fields import MISSING, Field
+from dynamorm_lab._core.types import Kind, TypeNode
 from dynamorm_lab.errors import CodecError
 
 # --- the reference codec ---------------------------------------------------------------------

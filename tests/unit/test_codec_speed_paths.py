@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import dynamorm_lab as dl
-from dynamorm_lab._model import ModelCodec
+from dynamorm_lab._core.model import ModelCodec
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_decoded_maps_of_scalars_are_not_tracked_by_the_collector() -> None:
     """A map built empty and filled with numbers and strings is not tracked by the cyclic
     collector (a copy of the wire map would be): reading many items then costs no full
     collection passes over them."""
-    from dynamorm_lab._codec import decode_item
+    from dynamorm_lab._core.codec import decode_item
 
     item = decode_item({"geo": {"M": {"lat": {"N": "1.5"}, "name": {"S": "x"}}},
                         "tags": {"SS": ["a"]}})

@@ -21,7 +21,7 @@ import pytest
 
 import dynamorm_lab as dl
 from dynamorm_lab import Placeholders, attr, path
-from dynamorm_lab._expr import compile_condition, compile_projection, compile_update
+from dynamorm_lab._core.expr import compile_condition, compile_projection, compile_update
 from dynamorm_lab.errors import ExpressionError
 
 

@@ -38,8 +38,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dynamorm_lab as dl
-from dynamorm_lab._codec import decode_value, encode_number
-from dynamorm_lab._executor import _frame_spec
+from dynamorm_lab._core.codec import decode_value, encode_number
+from dynamorm_lab._ops.reads import _frame_spec
 from dynamorm_lab.errors import CodecError
 from dynamorm_lab.frames import FrameBuilder, FrameSpec, frame_from_items
 

@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import dynamorm_lab as dl
-from dynamorm_lab._codec import encode_item, encode_value
-from dynamorm_lab._limits import MAX_DEPTH, check_item, check_values, item_size, too_deep
+from dynamorm_lab._core.codec import encode_item, encode_value
+from dynamorm_lab._core.limits import MAX_DEPTH, check_item, check_values, item_size, too_deep
 from dynamorm_lab.errors import CodecError, ValidationError
 
 MAX_ITEM = 400 * 1024

@@ -20,8 +20,8 @@ import pytest
 from backends import DATASETS
 
 import dynamorm_lab as dl
-from dynamorm_lab._expr import path
-from dynamorm_lab._planner import Candidate, Plan, PlanRequest, plan
+from dynamorm_lab._core.expr import path
+from dynamorm_lab._core.planner import Candidate, Plan, PlanRequest, plan
 from dynamorm_lab.errors import ValidationError
 
 A = dl.attr

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dynamorm_lab._wire import parse_body, peek_last_key
+from dynamorm_lab._ops.wire import parse_body, peek_last_key
 
 ITEMS = [{"pk": {"S": "a"}, "n": {"N": "1"}}, {"pk": {"S": "b\"}"}, "m": {"M": {"x": {"L": []}}}}]
 KEY = {"pk": {"S": "b\"}"}, "sk": {"B": base64.b64encode(b"\x00\xff").decode()}}

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import dynamorm_lab as dl
-from dynamorm_lab._requests import (
+from dynamorm_lab._core.requests import (
     build_create,
     build_delete,
     build_save,

@@ -1,4 +1,4 @@
-"""Tests for the DynamoDB reserved-word list in ``dynamorm_lab._reserved``."""
+"""Tests for the DynamoDB reserved-word list in ``dynamorm_lab._core.reserved``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from dynamorm_lab._reserved import RESERVED_WORDS, is_reserved
+from dynamorm_lab._core.reserved import RESERVED_WORDS, is_reserved
 
 # Every word below appears on the AWS "Reserved words in DynamoDB" page (ReservedWords.html).
 # TTL is included because the page lists it.

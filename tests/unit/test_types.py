@@ -1,4 +1,4 @@
-"""Tests for annotation analysis (``dynamorm_lab._types.analyze``).
+"""Tests for annotation analysis (``dynamorm_lab._core.types.analyze``).
 
 The expected DynamoDB type letters are DynamoDB's own AttributeValue types: S, N, B, BOOL,
 NULL, L, M and the sets SS, NS, BS. DynamoDB sets hold only strings, numbers or binary, and
@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 import pytest
 
 import dynamorm_lab as dl
-from dynamorm_lab._types import Kind, TypeNode, analyze
+from dynamorm_lab._core.types import Kind, TypeNode, analyze
 
 
 def is_model(annotation: Any) -> bool:

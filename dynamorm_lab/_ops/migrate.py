@@ -12,13 +12,13 @@ import html
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._model import Model, schema
-from ._schema import Index, TableSchema, _index_request
-from ._tables import poll_until, wait_active
-from .errors import ValidationError
+from .._core.model import Model, schema
+from .._core.schema import Index, TableSchema, _index_request
+from ..errors import ValidationError
+from .tables import poll_until, wait_active
 
 if TYPE_CHECKING:
-    from ._connection import Connection
+    from .._connection import Connection
 
 __all__ = ["Change", "MigrationPlan", "SchemaDiff", "diff", "migrate"]
 

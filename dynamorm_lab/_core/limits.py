@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import CodecError, ValidationError
+from ..errors import CodecError, ValidationError
 
 __all__ = ["MAX_DEPTH", "MAX_ITEM_BYTES", "check_item", "check_values", "item_size",
            "too_deep"]

@@ -6,12 +6,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._model import Model, schema
-from ._schema import TableSchema, check_table_name
-from .errors import DynamoDBError, TableNotFound, ValidationError
+from .._core.model import Model, schema
+from .._core.schema import TableSchema, check_table_name
+from ..errors import DynamoDBError, TableNotFound, ValidationError
 
 if TYPE_CHECKING:
-    from ._connection import Connection
+    from .._connection import Connection
 
 __all__ = [
     "create_table", "delete_table", "describe", "exists", "list_tables", "poll_until",

@@ -18,14 +18,15 @@ import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
-from . import _session
-from ._bulk import convert_all
-from ._codec import SOURCE_NAMES, AttributeValue, decode_source, encode_source
-from ._expr import Path, UpdateAction, path
-from ._fields import EMPTY_TYPES, MISSING, Field, FieldSpec, check_role_type, is_empty
-from ._limits import too_deep
-from ._query import Query
-from ._schema import (
+from ..errors import CodecError, ModelDefinitionError, ValidationError
+from . import session as _session
+from .bulk import convert_all
+from .codec import SOURCE_NAMES, AttributeValue, decode_source, encode_source
+from .expr import Path, UpdateAction, path
+from .fields import EMPTY_TYPES, MISSING, Field, FieldSpec, check_role_type, is_empty
+from .limits import too_deep
+from .query import Query
+from .schema import (
     MAX_GSIS,
     MAX_LSIS,
     Index,
@@ -34,8 +35,7 @@ from ._schema import (
     TableSchema,
     check_table_name,
 )
-from ._types import Kind, TypeNode, analyze
-from .errors import CodecError, ModelDefinitionError, ValidationError
+from .types import Kind, TypeNode, analyze
 
 __all__ = ["Model", "ModelCodec", "Registry", "fields", "registry", "schema"]
 

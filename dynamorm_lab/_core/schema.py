@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .errors import DynamoDBError, ValidationError
+from ..errors import DynamoDBError, ValidationError
 
 __all__ = ["Index", "KeyAttribute", "Projection", "TableSchema", "check_table_name"]
 

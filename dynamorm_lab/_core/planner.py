@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from ._expr import (
+from ..errors import ValidationError
+from .expr import (
     And,
     Between,
     Call,
@@ -37,8 +38,7 @@ from ._expr import (
     compile_projection,
     describe,
 )
-from ._schema import Index, TableSchema
-from .errors import ValidationError
+from .schema import Index, TableSchema
 
 __all__ = ["Candidate", "Plan", "PlanRequest", "plan"]
 

@@ -30,13 +30,9 @@ from decimal import Decimal
 from itertools import accumulate, chain
 from typing import Any
 
-from ._codec import decode_binary
-from .frames import (
-    fits_int64,
-    integers,
-    numbers_option,
-    spread_rows,
-)
+from .._core.codec import decode_binary
+from .._core.query import numbers_option
+from ._pandas import fits_int64, integers, spread_rows
 
 __all__ = ["ArrowReader", "arrow_from_items", "table_from_chunks"]
 
@@ -47,7 +43,7 @@ def _pa() -> Any:
     try:
         import pyarrow as pa
     except ImportError:  # pragma: no cover - pyarrow comes with the [lab] and [dev] extras
-        from .errors import ValidationError
+        from ..errors import ValidationError
 
         raise ValidationError("to_arrow() needs pyarrow: pip install pyarrow") from None
     return pa

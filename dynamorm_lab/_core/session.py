@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import ConnectionFailed
+from ..errors import ConnectionFailed
 
 __all__ = ["clear_default", "current", "resolve", "set_default"]
 

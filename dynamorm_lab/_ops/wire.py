@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ._codec import decode_binary
+from .._core.codec import decode_binary
 
 __all__ = ["FAST_OPERATIONS", "binary_keys", "fast_parser_factory", "parse_body", "peek_last_key",
            "raw_bodies"]

@@ -13,19 +13,31 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import _codegen, _session
-from ._expr import Condition, Path, describe, path
-from ._planner import Plan, PlanRequest, plan
-from ._schema import TableSchema
-from .errors import ItemNotFound, ValidationError
-from .frames import numbers_option
+from ..errors import ItemNotFound, ValidationError
+from . import codegen as _codegen
+from . import session as _session
+from .expr import Condition, Path, describe, path
+from .planner import Plan, PlanRequest, plan
+from .schema import TableSchema
 
 if TYPE_CHECKING:
-    from ._model import Model
+    from .model import Model
 
-__all__ = ["Query", "present_attributes"]
+__all__ = ["NUMBERS", "Query", "numbers_option", "present_attributes"]
 
 Shape = Literal["model", "dict", "wire"]
+
+# The number rule a frame or table follows: exact values (the default), or floats by request.
+NUMBERS = ("exact", "float")
+
+
+def numbers_option(numbers: object) -> str:
+    """`numbers` checked against `NUMBERS` (every frame and table entry point takes it)."""
+    if not isinstance(numbers, str) or numbers not in NUMBERS:
+        raise ValidationError(f"numbers must be one of {', '.join(map(repr, NUMBERS))}, "
+                              f"got {numbers!r}")
+    return numbers
+
 
 
 def _is_table_model(source: Any) -> bool:
@@ -295,7 +307,7 @@ class Query:
 
     def to_arrow(self, *, numbers: str = "exact") -> Any:
         """All matching items as a pyarrow Table, parsed by pyarrow from DynamoDB's JSON (no
-        Python object per value). Types: see `dynamorm_lab._arrow` (numbers exact: int64,
+        Python object per value). Types: see `dynamorm_lab.frames` (numbers exact: int64,
         decimal128 or text; ``numbers="float"`` for float64); the same table as
         ``.all().to_arrow()`` gives from Python."""
         numbers_option(numbers)

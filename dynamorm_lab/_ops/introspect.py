@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ._model import Model
-from ._schema import TableSchema
-from .errors import ValidationError
+from .._core.model import Model
+from .._core.schema import TableSchema
+from ..errors import ValidationError
 
 if TYPE_CHECKING:
-    from ._connection import Connection
+    from .._connection import Connection
 
 __all__ = ["Profile", "build_model", "entity_groups", "model_source", "profile"]
 

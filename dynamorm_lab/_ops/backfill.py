@@ -15,23 +15,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._codec import decode_item, encode_item
-from ._expr import Condition, Placeholders, UpdateAction, Value, attr, compile_condition
-from ._expr import compile_update as render_update
-from ._model import Model
-from ._progress import Progress
-from ._query import Query
-from ._schema import TableSchema
-from .errors import (
+from .._core.codec import decode_item, encode_item
+from .._core.expr import Condition, Placeholders, UpdateAction, Value, attr, compile_condition
+from .._core.expr import compile_update as render_update
+from .._core.model import Model
+from .._core.query import Query
+from .._core.schema import TableSchema
+from ..errors import (
     ConditionFailed,
     DynamormError,
     ItemNotFound,
     ReadOnlyError,
     ValidationError,
 )
+from .progress import Progress
 
 if TYPE_CHECKING:
-    from ._connection import Connection
+    from .._connection import Connection
 
 __all__ = ["BackfillReport", "backfill"]
 

@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._codec import AttributeValue
-from ._expr import (
+from ..errors import CodecError, ExpressionError, ValidationError
+from .codec import AttributeValue
+from .expr import (
     Condition,
     IfNotExists,
     Placeholders,
@@ -24,11 +25,10 @@ from ._expr import (
     compile_projection,
     compile_update,
 )
-from ._fields import Field, now_utc
-from ._limits import check_item
-from ._model import Model
-from ._schema import TableSchema
-from .errors import CodecError, ExpressionError, ValidationError
+from .fields import Field, now_utc
+from .limits import check_item
+from .model import Model
+from .schema import TableSchema
 
 __all__ = [
     "WriteRequest",

@@ -18,19 +18,19 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._batch import get_chunks
-from ._codec import decode_item
-from ._cursor import decode_cursor, encode_cursor, fingerprint
-from ._gcpause import paused_gc
-from ._planner import Plan, plan
-from ._progress import Progress
-from ._results import Page, Result, Stats
-from ._wire import binary_keys, parse_body, peek_last_key, raw_bodies
-from .errors import ScanRefused, ValidationError
+from .._core.codec import decode_item
+from .._core.cursor import decode_cursor, encode_cursor, fingerprint
+from .._core.gcpause import paused_gc
+from .._core.planner import Plan, plan
+from .._core.results import Page, Result, Stats
+from ..errors import ScanRefused, ValidationError
+from .batch import get_chunks
+from .progress import Progress
+from .wire import binary_keys, parse_body, peek_last_key, raw_bodies
 
 if TYPE_CHECKING:
-    from ._connection import Connection
-    from ._query import Query
+    from .._connection import Connection
+    from .._core.query import Query
 
 __all__ = ["arrow", "count", "frame", "run", "run_pages"]
 
@@ -345,7 +345,7 @@ def frame(conn: Connection, query: Query, *, flatten: bool = False,
     sentence and the read's Stats."""
     model = query.model if query.spec.shape == "model" else None
     spec = _frame_spec(model, query, flatten, numbers)
-    from .frames import FrameBuilder, frame_from_items
+    from ..frames._pandas import FrameBuilder, frame_from_items
 
     def build(ahead: bool) -> Any:
         prepared = _prepare(conn, query, decode=False)
@@ -371,7 +371,7 @@ def frame(conn: Connection, query: Query, *, flatten: bool = False,
 def arrow(conn: Connection, query: Query, *, numbers: str = "exact") -> Any:
     """Every item of a query as a pyarrow Table: response bodies parsed by pyarrow, columns
     typed by Arrow compute (see `_arrow`); key reads and limits take the Python path."""
-    from ._arrow import arrow_from_items, table_from_chunks
+    from ..frames._arrow import arrow_from_items, table_from_chunks
 
     projection = query.spec.projection
     columns = (list(dict.fromkeys(str(p.elements[0]) for p in projection))
@@ -422,7 +422,7 @@ def _wire_items(conn: Connection, prepared: _Run) -> list[dict[str, Any]]:
 
 def _arrow_pages(conn: Connection, prepared: _Run, *, ahead: bool) -> list[Any]:
     """Each response page's items as an Arrow struct array (stats and progress kept)."""
-    from ._arrow import ArrowReader
+    from ..frames._arrow import ArrowReader
 
     prepared.parse, prepared.ahead = ArrowReader().read, ahead
     # pyarrow infers the schema from the first page, and a page whose strings it took for
@@ -464,14 +464,14 @@ def _parsed(prepared: _Run, page: Any, response: dict[str, Any],
 def _frame_kind(f: Any) -> str | None:
     """The frames kind of a model field whose decoding a whole-column conversion reproduces
     (plain scalars, not TTL or JSON fields); None for the others."""
-    from .frames import FRAME_KINDS
+    from ..frames._pandas import FRAME_KINDS
 
     kind = f.node.kind.value
     return kind if kind in FRAME_KINDS and not (f.spec.ttl or f.spec.as_json) else None
 
 
 def _frame_spec(model: Any, query: Query, flatten: bool, numbers: str = "exact") -> Any:
-    from .frames import FrameSpec
+    from ..frames._pandas import FrameSpec
 
     projection = query.spec.projection
     columns = list(dict.fromkeys(str(p) for p in projection)) if projection else None
@@ -489,14 +489,14 @@ def _frame_spec(model: Any, query: Query, flatten: bool, numbers: str = "exact")
 
 
 def _frame_maker(model: Any, query: Query) -> Callable[..., Any]:
-    from .frames import frame_from_items
+    from ..frames._pandas import frame_from_items
 
     return lambda raw, flatten=False, numbers="exact": frame_from_items(
         raw, _frame_spec(model, query, flatten, numbers))
 
 
 def _table_maker(model: Any, query: Query) -> Callable[..., Any]:
-    from ._arrow import arrow_from_items
+    from ..frames._arrow import arrow_from_items
 
     def table(raw: list[dict[str, Any]], numbers: str = "exact") -> Any:
         return arrow_from_items(raw, kinds=_frame_spec(model, query, False, numbers).kinds,

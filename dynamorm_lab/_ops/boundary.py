@@ -20,7 +20,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from .errors import (
+from ..errors import (
     ConditionFailed,
     ConnectionFailed,
     DynamoDBError,

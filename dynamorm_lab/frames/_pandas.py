@@ -1,25 +1,4 @@
-"""Wire items to pandas DataFrames, column by column, never turning a number into a float
-unless asked.
-
-The number rule (the same for a Query and a Result, flattened or not, and for Arrow tables):
-a frame's number cell is the value the Python API gives for it, so by default no number
-becomes a float. A column whose values are all integers that fit in 64 bits becomes
-``int64`` (``Int64`` when some items lack it); a field declared ``float`` becomes
-``float64``; every other number column is ``object`` holding exact values: ``Decimal`` for
-a ``Decimal`` field (even when the values are integral), ``int`` beyond int64, and for
-untyped numbers (no model, ``dict``/``Any`` fields, flattened map keys) ``int`` when the text
-is integral and ``Decimal`` otherwise. ``numbers="float"`` asks for floats by name: every
-number column that is not ``int64`` becomes ``float64`` (the float nearest each value);
-numbers inside lists, sets and maps stay exact Python values. Booleans become ``boolean``;
-a missing attribute is NA. Sets, lists and maps stay Python objects, or with
-``flatten=True`` maps spread into ``info.rating``-style columns.
-
-Speed: each column is cut out of the items once and converted with C-level maps where its
-values share one type (``int``/``Decimal``/``float`` over the N texts, ``itemgetter`` for S
-and BOOL); only columns of sets, lists, maps, binary or mixed types decode value by value. A
-streamed read converts page by page (`FrameBuilder`) and lets each page go as soon as it is
-converted.
-"""
+"""DataFrames from wire items, column by column (the number rule: see `dynamorm_lab.frames`)."""
 
 from __future__ import annotations
 
@@ -31,27 +10,14 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from ._codec import PAYLOAD_DECODERS, decode_list, decode_number, decode_value
-from ._gcpause import paused_gc
-from .errors import ValidationError
+from .._core.codec import PAYLOAD_DECODERS, decode_list, decode_number, decode_value
+from .._core.gcpause import paused_gc
+from .._core.query import numbers_option
 
-__all__ = ["FRAME_KINDS", "NUMBERS", "FrameBuilder", "FrameSpec", "fits_int64",
-           "frame_from_items", "frame_series", "integers", "number_form", "numbers_option",
-           "spread_rows"]
+__all__ = ["FRAME_KINDS", "FrameBuilder", "FrameSpec", "fits_int64", "frame_from_items",
+           "frame_series", "integers", "number_form", "spread_rows"]
 
 _INT64 = (-(2**63), 2**63 - 1)
-
-# The number rule a frame or table follows: exact values (the default), or floats by request.
-NUMBERS = ("exact", "float")
-
-
-def numbers_option(numbers: object) -> str:
-    """`numbers` checked against `NUMBERS` (every frame and table entry point takes it)."""
-    if not isinstance(numbers, str) or numbers not in NUMBERS:
-        raise ValidationError(f"numbers must be one of {', '.join(map(repr, NUMBERS))}, "
-                              f"got {numbers!r}")
-    return numbers
-
 
 # Model field kinds whose per-value decoding a whole-column conversion reproduces exactly.
 FRAME_KINDS = frozenset({"str", "int", "float", "decimal", "bool", "bytes"})

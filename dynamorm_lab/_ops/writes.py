@@ -11,7 +11,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._batch import (
+from .._core.expr import Placeholders, compile_projection
+from .._core.fields import now_utc
+from .._core.limits import check_item
+from .._core.model import Model
+from .._core.requests import key_of, wire_key
+from ..errors import BatchIncomplete, ValidationError
+from .batch import (
     RetryPolicy,
     WriteFailure,
     WriteReport,
@@ -20,16 +26,10 @@ from ._batch import (
     key_identity,
     write_requests,
 )
-from ._expr import Placeholders, compile_projection
-from ._fields import now_utc
-from ._limits import check_item
-from ._model import Model
-from ._progress import Progress
-from ._requests import key_of, wire_key
-from .errors import BatchIncomplete, ValidationError
+from .progress import Progress
 
 if TYPE_CHECKING:
-    from ._connection import Connection
+    from .._connection import Connection
 
 __all__ = ["BatchGetResult", "BatchWriter", "batch_get", "batch_write"]
 

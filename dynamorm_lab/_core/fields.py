@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._codec import Decoder, Encoder, decoder_for, encoder_for, ttl_decoder, ttl_encoder
-from ._expr import Path
-from ._types import Kind, TypeNode
-from .errors import CodecError
+from ..errors import CodecError
+from .codec import Decoder, Encoder, decoder_for, encoder_for, ttl_decoder, ttl_encoder
+from .expr import Path
+from .types import Kind, TypeNode
 
 __all__ = ["MISSING", "Field", "FieldSpec", "field"]
 

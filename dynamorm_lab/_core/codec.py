@@ -25,9 +25,9 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, cast
 
-from ._limits import too_deep
-from ._types import Kind, TypeNode
-from .errors import CodecError
+from ..errors import CodecError
+from .limits import too_deep
+from .types import Kind, TypeNode
 
 __all__ = [
     "PAYLOAD_DECODERS",

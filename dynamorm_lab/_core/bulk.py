@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ._codec import AttributeValue, decode_item, encode_item
-from ._gcpause import paused_gc
-from .errors import CodecError, ValidationError
+from ..errors import CodecError, ValidationError
+from .codec import AttributeValue, decode_item, encode_item
+from .gcpause import paused_gc
 
 __all__ = ["convert_all", "decode_items", "encode_items"]
 

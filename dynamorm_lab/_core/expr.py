@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ._codec import AttributeValue, Encoder, decode_value, encode_value, encoder_for
-from ._limits import check_values
-from ._types import Kind, TypeNode
-from .errors import CodecError, ExpressionError
+from ..errors import CodecError, ExpressionError
+from .codec import AttributeValue, Encoder, decode_value, encode_value, encoder_for
+from .limits import check_values
+from .types import Kind, TypeNode
 
 __all__ = [
     "And", "Arithmetic", "Between", "Call", "Compare", "Condition", "IfNotExists", "In",

@@ -12,9 +12,9 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._codec import decode_value
-from ._model import Model
-from ._requests import (
+from .._core.codec import decode_value
+from .._core.model import Model
+from .._core.requests import (
     WriteRequest,
     build_create,
     build_delete,
@@ -25,8 +25,8 @@ from ._requests import (
     key_of,
     wire_key,
 )
-from ._results import Stats
-from .errors import (
+from .._core.results import Stats
+from ..errors import (
     CodecError,
     ConditionFailed,
     DynamormError,
@@ -37,7 +37,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from ._connection import Connection
+    from .._connection import Connection
 
 __all__ = ["create", "delete", "get", "refresh", "save", "update"]
 

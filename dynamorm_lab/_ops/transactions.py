@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._codec import decode_item
-from ._expr import Condition, Placeholders, UpdateAction, compile_condition
-from ._model import Model
-from ._requests import (
+from .._core.codec import decode_item
+from .._core.expr import Condition, Placeholders, UpdateAction, compile_condition
+from .._core.model import Model
+from .._core.requests import (
     WriteRequest,
     build_create,
     build_delete,
@@ -26,10 +26,10 @@ from ._requests import (
     key_of,
     wire_key,
 )
-from .errors import TransactionCancelled, ValidationError
+from ..errors import TransactionCancelled, ValidationError
 
 if TYPE_CHECKING:
-    from ._connection import Connection
+    from .._connection import Connection
 
 __all__ = ["CancelledAction", "Transaction", "transact_get"]
 

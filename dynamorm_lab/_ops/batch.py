@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._wire import binary_keys
-from .errors import DynamormError, ReadOnlyError, Throttled, ValidationError
+from ..errors import DynamormError, ReadOnlyError, Throttled, ValidationError
+from .wire import binary_keys
 
 if TYPE_CHECKING:
-    from ._connection import Connection
+    from .._connection import Connection
 
 __all__ = [
     "MAX_GET_KEYS", "MAX_WRITE_ITEMS", "RetryPolicy", "WriteFailure", "WriteReport",

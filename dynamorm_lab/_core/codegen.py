@@ -10,11 +10,11 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import _expr as x
-from ._codec import decode_value
+from . import expr as x
+from .codec import decode_value
 
 if TYPE_CHECKING:
-    from ._query import Query
+    from .query import Query
 
 __all__ = ["to_boto3", "to_partiql", "to_python"]
 

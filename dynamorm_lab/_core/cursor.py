@@ -21,7 +21,7 @@ import os
 import secrets
 from typing import Any
 
-from .errors import ValidationError
+from ..errors import ValidationError
 
 __all__ = ["KEY_VARIABLE", "cursor_key", "decode_cursor", "encode_cursor", "fingerprint",
            "from_jsonable", "jsonable"]

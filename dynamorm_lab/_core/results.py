@@ -133,10 +133,10 @@ class Result(Sequence[Any]):
         return frame
 
     def to_arrow(self, *, numbers: str = "exact") -> Any:
-        """A pyarrow Table of the wire items (the type rule of `dynamorm_lab._arrow`)."""
+        """A pyarrow Table of the wire items (the type rule of `dynamorm_lab.frames._arrow`)."""
         if self._table is not None:
             return self._table(self.raw, numbers=numbers)
-        from ._arrow import arrow_from_items
+        from ..frames._arrow import arrow_from_items
 
         return arrow_from_items(self.raw, numbers=numbers)
 

@@ -1,0 +1,56 @@
+"""Wire items to pandas DataFrames, column by column, never turning a number into a float
+unless asked.
+
+The number rule (the same for a Query and a Result, flattened or not, and for Arrow tables):
+a frame's number cell is the value the Python API gives for it, so by default no number
+becomes a float. A column whose values are all integers that fit in 64 bits becomes
+``int64`` (``Int64`` when some items lack it); a field declared ``float`` becomes
+``float64``; every other number column is ``object`` holding exact values: ``Decimal`` for
+a ``Decimal`` field (even when the values are integral), ``int`` beyond int64, and for
+untyped numbers (no model, ``dict``/``Any`` fields, flattened map keys) ``int`` when the text
+is integral and ``Decimal`` otherwise. ``numbers="float"`` asks for floats by name: every
+number column that is not ``int64`` becomes ``float64`` (the float nearest each value);
+numbers inside lists, sets and maps stay exact Python values. Booleans become ``boolean``;
+a missing attribute is NA. Sets, lists and maps stay Python objects, or with
+``flatten=True`` maps spread into ``info.rating``-style columns.
+
+Speed: each column is cut out of the items once and converted with C-level maps where its
+values share one type (``int``/``Decimal``/``float`` over the N texts, ``itemgetter`` for S
+and BOOL); only columns of sets, lists, maps, binary or mixed types decode value by value. A
+streamed read converts page by page (`FrameBuilder`) and lets each page go as soon as it is
+converted.
+
+Layer: frames, above the core (its only imports in the package); pandas and pyarrow are
+imported in this package alone, when a frame or table is first built. `ArrowReader` and
+`table_from_chunks` read DynamoDB's JSON with pyarrow; `arrow_from_items` builds the same
+table from wire items already in Python.
+"""
+
+from ._arrow import ArrowReader, arrow_from_items, numbers_from_texts, table_from_chunks
+from ._pandas import (
+    FRAME_KINDS,
+    FrameBuilder,
+    FrameSpec,
+    fits_int64,
+    frame_from_items,
+    frame_series,
+    integers,
+    number_form,
+    spread_rows,
+)
+
+__all__ = [
+    "FRAME_KINDS",
+    "ArrowReader",
+    "FrameBuilder",
+    "FrameSpec",
+    "arrow_from_items",
+    "fits_int64",
+    "frame_from_items",
+    "frame_series",
+    "integers",
+    "number_form",
+    "numbers_from_texts",
+    "spread_rows",
+    "table_from_chunks",
+]
