@@ -1,162 +1,53 @@
 """dynamorm_lab: a DynamoDB ORM with a Jupyter layer on top.
 
 >>> import dynamorm_lab as dl
->>> db = dl.connect()            # AWS if configured, else an embedded local server
+>>> db = dl.connect("local")     # the embedded server; dl.connect() uses AWS if configured
 >>> class Movie(dl.Model, table="Movies"):
 ...     year: int = dl.field(partition_key=True)
 ...     title: str = dl.field(sort_key=True)
+
+The house, its layers from the top down (a module imports only from its own layer or below;
+tests/unit/test_layers.py holds the code to it):
+
+    dynamorm_lab            this front door: the API below, and %load_ext's hook
+    magics/  widgets/       faces: IPython magics and ipywidgets, over `api` and `frames` only
+    api                     the public names, re-exported here
+    lang/  samples/         %%dynamo statements run through the facade; sample data sets
+    _connection             the facade: Connection, connect(), use(); thin delegations
+    _ops/                   the only I/O: operations over a transport (one botocore client)
+    local/                  the embedded DynamoDB-compatible server (moto, 127.0.0.1)
+    frames/                 wire items to pandas DataFrames and Arrow tables
+    _core/                  pure: models, codec, expressions, schema, planner, queries
+    errors                  the exception tree (see `dynamorm_lab.errors`)
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from . import errors
-from ._connection import Connection, connect, default_connection, use
-from ._core.bulk import decode_items, encode_items
-from ._core.expr import Condition, Path, Placeholders, UpdateAction, attr, path
-from ._core.fields import Field, field
-from ._core.model import Model, Registry, fields, registry, schema
-from ._core.planner import Candidate, Plan
-from ._core.query import Query
-from ._core.reserved import RESERVED_WORDS, is_reserved
-from ._core.results import Page, Result, Stats
-from ._core.schema import Index, KeyAttribute, TableSchema
-from ._core.types import Kind, TypeNode
-from ._ops.backfill import BackfillReport
-from ._ops.batch import RetryPolicy, WriteFailure, WriteReport
-from ._ops.introspect import Profile
-from ._ops.migrate import Change, MigrationPlan, SchemaDiff
-from ._ops.transactions import CancelledAction, Transaction
-from ._ops.writes import BatchGetResult, BatchWriter
-from .errors import (
-    BatchIncomplete,
-    CodecError,
-    ConditionFailed,
-    ConnectionFailed,
-    DynamoDBError,
-    DynamormError,
-    ExpressionError,
-    ItemAlreadyExists,
-    ItemNotFound,
-    ModelDefinitionError,
-    ParseError,
-    ReadOnlyError,
-    ScanRefused,
-    TableNotFound,
-    Throttled,
-    TransactionCancelled,
-    ValidationError,
-    VersionConflict,
-)
+from . import api
 
-if TYPE_CHECKING:  # the lazily loaded names, for type checkers
-    from .lang._parser import parse
-    from .lang._run import StatementResult, execute
-    from .magics import load_ipython_extension
-    from .samples import SAMPLES, export_json, import_json, import_workbench_model, load_sample
+if TYPE_CHECKING:  # every public name, for type checkers (at run time: __getattr__ below)
+    from .api import *  # noqa: F403
 
 __version__ = "0.1.0"
 
-__all__ = [  # noqa: RUF022 - plain sorted(), checked by tests/unit/test_exports.py
-    "BackfillReport",
-    "BatchGetResult",
-    "BatchIncomplete",
-    "BatchWriter",
-    "CancelledAction",
-    "Candidate",
-    "Change",
-    "CodecError",
-    "Condition",
-    "ConditionFailed",
-    "Connection",
-    "ConnectionFailed",
-    "DynamoDBError",
-    "DynamormError",
-    "ExpressionError",
-    "Field",
-    "Index",
-    "ItemAlreadyExists",
-    "ItemNotFound",
-    "KeyAttribute",
-    "Kind",
-    "MigrationPlan",
-    "Model",
-    "ModelDefinitionError",
-    "Page",
-    "ParseError",
-    "Path",
-    "Placeholders",
-    "Plan",
-    "Profile",
-    "Query",
-    "RESERVED_WORDS",
-    "ReadOnlyError",
-    "Registry",
-    "Result",
-    "RetryPolicy",
-    "SAMPLES",
-    "ScanRefused",
-    "SchemaDiff",
-    "StatementResult",
-    "Stats",
-    "TableNotFound",
-    "TableSchema",
-    "Throttled",
-    "Transaction",
-    "TransactionCancelled",
-    "TypeNode",
-    "UpdateAction",
-    "ValidationError",
-    "VersionConflict",
-    "WriteFailure",
-    "WriteReport",
-    "attr",
-    "connect",
-    "decode_items",
-    "default_connection",
-    "encode_items",
-    "errors",
-    "execute",
-    "export_json",
-    "field",
-    "fields",
-    "import_json",
-    "import_workbench_model",
-    "is_reserved",
-    "load_ipython_extension",
-    "load_sample",
-    "parse",
-    "path",
-    "registry",
-    "schema",
-    "use",
-]
+__all__ = [*api.__all__, "load_ipython_extension"]  # noqa: PLE0604 - the API, and the hook
+__all__.sort()
 
-_LAZY = {  # loaded on first use: not needed to import the ORM
-    "SAMPLES": "samples", "export_json": "samples", "import_json": "samples",
-    "import_workbench_model": "samples", "load_sample": "samples",
-    "execute": "lang._run", "StatementResult": "lang._run", "parse": "lang._parser",
-    "load_ipython_extension": "magics",
-}
+
+def load_ipython_extension(shell: Any) -> None:
+    """``%load_ext dynamorm_lab``: register ``%dynamo``/``%%dynamo`` and ``%ddb``."""
+    from .magics import load_ipython_extension as load
+
+    load(shell)
 
 
 def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        if "._" in getattr(value, "__module__", ""):
-            value.__module__ = __name__
+    """The public names of `api`, each looked up once (samples and the statement language
+    load only when first used)."""
+    if name in api.__all__:
+        value = getattr(api, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'dynamorm_lab' has no attribute {name!r}")
-
-
-for _name in __all__:  # show public names where they are meant to be imported from
-    if _name in _LAZY:
-        continue
-    _obj = globals()[_name]
-    if getattr(_obj, "__module__", "").startswith("dynamorm_lab._"):
-        _obj.__module__ = "dynamorm_lab"
-del _name, _obj

@@ -12,36 +12,36 @@ import copy
 import logging
 import os
 import re
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._core import cursor as _cursor
 from ._core import session as _session
 from ._core.expr import UpdateAction
+from ._core.retry import RetryPolicy
 from ._core.schema import TableSchema
 from ._ops import backfill as _backfill
 from ._ops import crud as _crud
 from ._ops import introspect as _introspect
 from ._ops import migrate as _migrate
-from ._ops import reads as _executor
+from ._ops import reads as _reads
 from ._ops import tables as _tables
 from ._ops import transactions as _transactions
 from ._ops import writes as _writes
-from ._ops.batch import RetryPolicy, WriteReport
-from ._ops.boundary import WRITE_OPERATIONS, translate
+from ._ops.batch import WriteReport
 from ._ops.redact import register_secrets
-from ._ops.wire import FAST_OPERATIONS, fast_parser_factory
-from .errors import ConnectionFailed, ReadOnlyError, ValidationError
+from ._ops.transport import BotoTransport
+from ._ops.wire import parser_factory
+from .errors import ConnectionFailed, ValidationError
 
 if TYPE_CHECKING:
     from ._core.model import Model
     from ._core.query import Query
-    from ._core.results import Page, Result, Stats
+    from ._core.results import Page, Stats
     from ._ops.backfill import BackfillReport
     from ._ops.introspect import Profile
     from ._ops.migrate import MigrationPlan, SchemaDiff
+    from ._ops.results import Result
     from ._ops.transactions import Transaction
     from ._ops.writes import BatchGetResult, BatchWriter
     from .local import LocalServer
@@ -55,43 +55,22 @@ _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 class Connection:
-    """A connection to DynamoDB (AWS, the embedded server or another endpoint).
+    """A connection to DynamoDB (AWS, the embedded server or another endpoint): the facade.
 
-    Holds one botocore client for everything, plus a data-plane client (same credentials and
-    settings) whose read responses are parsed in one JSON pass. Every request goes through
-    `call()`, which refuses writes on a read-only connection before sending and translates
-    botocore errors in one place. Use `on()` to hook botocore events on both clients.
+    Every method is a thin delegation to an operation of the ops layer, which works through
+    this connection's `transport` (one botocore client, one error boundary, read-only,
+    hooks). Model methods given no connection use the default one (see `use`).
     """
 
-    def __init__(
-        self,
-        client: Any,
-        *,
-        target: str,
-        region: str,
-        endpoint_url: str | None = None,
-        profile: str | None = None,
-        read_only: bool = False,
-        server: LocalServer | None = None,
-        scan_guard: int | None = 10_000,
-        retry_policy: RetryPolicy | None = None,
-        cursor_key: bytes | str | None = None,
-    ) -> None:
-        self._client = client
-        self._fast_factory: Any = None
-        self._fast: Any = None
-        self._hooks: list[tuple[str, Callable[..., Any], str | None]] = []
+    def __init__(self, transport: BotoTransport, *, target: str, region: str,
+                 endpoint_url: str | None = None, profile: str | None = None,
+                 server: LocalServer | None = None) -> None:
+        self.transport = transport
         self.target = target
         self.region = region
         self.endpoint_url = endpoint_url
         self.profile = profile
-        self.read_only = read_only
         self.server = server
-        self.scan_guard = scan_guard
-        self.retry_policy = retry_policy or RetryPolicy()
-        self.cursor_key = _cursor.cursor_key(cursor_key)
-        self._stats: dict[str, tuple[float, int | None, int | None]] = {}
-        self._local = threading.local()
 
     def __repr__(self) -> str:
         where = self.endpoint_url or f"AWS {self.region}"
@@ -99,114 +78,106 @@ class Connection:
         mode = " read-only" if self.read_only else ""
         return f"<Connection {self.target} {where}{extra}{mode}>"
 
-    def enable_fast_reads(self, factory: Any) -> None:
-        """Use `factory` (a function making a data-plane client) for fast reads."""
-        self._fast_factory = factory
+    # --- the transport's settings and hooks ---
+    @property
+    def read_only(self) -> bool:
+        """Every write is refused before it is sent."""
+        return self.transport.read_only
 
-    def _fast_client(self) -> Any:
-        if self._fast is None:
-            self._fast = self._fast_factory()
-            for event, handler, unique_id in self._hooks:
-                self._fast.meta.events.register(event, handler, unique_id=unique_id)
-        return self._fast
+    @property
+    def scan_guard(self) -> int | None:
+        """A query only a Scan serves is refused on a table of more items than this."""
+        return self.transport.scan_guard
 
-    def on(self, event: str, handler: Callable[..., Any], *, unique_id: str | None = None) -> None:
-        """Register a botocore event handler (e.g. ``"before-send.dynamodb"``) on every client
-        of this connection, the data-plane one included, for logging, metrics or tests."""
-        self._hooks.append((event, handler, unique_id))
-        for client in (self._client, self._fast):
-            if client is not None:
-                client.meta.events.register(event, handler, unique_id=unique_id)
+    @scan_guard.setter
+    def scan_guard(self, items: int | None) -> None:
+        self.transport.scan_guard = items
 
-    def off(self, event: str, handler: Callable[..., Any] | None = None, *,
-            unique_id: str | None = None) -> None:
-        """Unregister a handler registered with `on()`."""
-        self._hooks = [h for h in self._hooks if not (h[0] == event and (
-            h[1] is handler or (unique_id is not None and h[2] == unique_id)))]
-        for client in (self._client, self._fast):
-            if client is not None:
-                client.meta.events.unregister(event, handler, unique_id=unique_id)
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The backoff for unprocessed batch items and keys."""
+        return self.transport.retry_policy
+
+    @property
+    def cursor_key(self) -> bytes:
+        """The key cursors are signed with."""
+        return self.transport.cursor_key
 
     @property
     def client(self) -> Any:
-        """The main botocore DynamoDB client (an escape hatch; bypasses read-only). Library
-        reads go through a second, data-plane client: hook both with `on()`."""
-        return self._client
+        """The botocore DynamoDB client (an escape hatch: it bypasses read-only)."""
+        return self.transport.client
 
     @property
     def last_stats(self) -> Stats | None:
-        """What the last `get()`/`refresh()` of this thread on this connection did and cost
-        (a query's figures are on its Result: ``result.stats``)."""
-        stats: Stats | None = getattr(self._local, "stats", None)
-        return stats
-
-    @last_stats.setter
-    def last_stats(self, stats: Stats) -> None:
-        self._local.stats = stats
+        """What the last read of this thread on this connection did and cost (every read
+        route sets it; a Result, frame or table also carries its own)."""
+        return self.transport.last_stats
 
     @property
     def is_local(self) -> bool:
         return self.server is not None
 
+    def on(self, event: str, handler: Callable[..., Any], *, unique_id: str | None = None) -> None:
+        """Register a botocore event handler (e.g. ``"before-send.dynamodb"``), for logging,
+        metrics or tests."""
+        self.transport.on(event, handler, unique_id=unique_id)
+
+    def off(self, event: str, handler: Callable[..., Any] | None = None, *,
+            unique_id: str | None = None) -> None:
+        """Unregister a handler registered with `on()`."""
+        self.transport.off(event, handler, unique_id=unique_id)
+
+    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Send one DynamoDB request by its API name, through the error boundary."""
+        return self.transport.call(operation, params)
+
     def as_read_only(self) -> Connection:
-        """This connection refusing every write before it is sent: the same clients, server,
-        settings, hooks and cursor key (closing either closes both). Itself when it already
-        is read-only."""
+        """This connection refusing every write before it is sent: the same client, server,
+        settings and hooks (closing either closes both). Itself when already read-only."""
         if self.read_only:
             return self
         view = copy.copy(self)
-        view.read_only = True
+        view.transport = self.transport.as_read_only()
         return view
 
-    def call(self, operation: str, params: dict[str, Any], *,
-             fast: bool = False) -> dict[str, Any]:
-        """Send one DynamoDB request; the only way the library talks to DynamoDB.
+    def table_stats(self, name: str, *, max_age: float = 60.0) -> tuple[int | None, int | None]:
+        """(item count, size in bytes) from DescribeTable, cached for `max_age` seconds;
+        DynamoDB refreshes them about every six hours: estimates and the scan guard only."""
+        return self.transport.table_stats(name, max_age=max_age)
 
-        ``fast=True`` (reads only) uses the data-plane client, whose responses are parsed in
-        one JSON pass (binary values then arrive as base64 text; see `_wire`).
-        """
-        if self.read_only and operation in WRITE_OPERATIONS:
-            raise ReadOnlyError(
-                f"{operation} refused: this connection is read-only (nothing was sent)",
-                table=params.get("TableName"), key=params.get("Key"))
-        client = self._client
-        if fast and operation in FAST_OPERATIONS and self._fast_factory is not None:
-            client = self._fast_client()
-        method = getattr(client, _SNAKE.sub("_", operation).lower())
-        try:
-            response: dict[str, Any] = method(**params)
-        except Exception as exc:  # translated below; non-botocore errors re-raise unchanged
-            raise translate(exc, operation, params) from exc
-        return response
+    def forget_stats(self, name: str) -> None:
+        """Drop the cached figures of a table (after it changed)."""
+        self.transport.forget_stats(name)
 
     # --- items ---
     def get(self, model: type[Model], *key: Any, consistent: bool = False,
             attributes: Sequence[Any] | None = None, **named_key: Any) -> Any:
         """Read one item by primary key; raises ItemNotFound when there is none."""
-        return _crud.get(self, model, key, named_key, consistent=consistent,
+        return _crud.get(self.transport, model, key, named_key, consistent=consistent,
                          attributes=attributes)
 
     def create(self, obj: Model, *, condition: Any = None) -> Model:
         """Write a new item; raises ItemAlreadyExists when the key is taken."""
-        return _crud.create(self, obj, condition)
+        return _crud.create(self.transport, obj, condition)
 
     def save(self, obj: Model, *, condition: Any = None) -> Model:
         """Insert or update an item (checks and bumps the version when the model has one)."""
-        return _crud.save(self, obj, condition)
+        return _crud.save(self.transport, obj, condition)
 
     def update(self, target: Any, *actions: UpdateAction, key: Any = None,
                condition: Any = None, must_exist: bool = True) -> Any:
         """Apply update actions; returns the updated object (and refreshes `target`)."""
-        return _crud.update(self, target, actions, key=key, condition=condition,
+        return _crud.update(self.transport, target, actions, key=key, condition=condition,
                             must_exist=must_exist)
 
     def delete(self, target: Any, *, key: Any = None, condition: Any = None) -> None:
         """Delete an item (an object, or a model class with key=)."""
-        _crud.delete(self, target, key=key, condition=condition)
+        _crud.delete(self.transport, target, key=key, condition=condition)
 
     def refresh(self, obj: Model) -> Model:
         """Reload an object's values with a consistent read."""
-        return _crud.refresh(self, obj)
+        return _crud.refresh(self.transport, obj)
 
     # --- batches and transactions ---
     def batch_get(self, target: Any, keys: Iterable[Any] | None = None, *,
@@ -214,90 +185,75 @@ class Connection:
                   policy: RetryPolicy | None = None) -> BatchGetResult:
         """Read many keys: ``batch_get(Movie, [(2013, "Rush"), ...])`` or a list of
         ``(Model, key)`` pairs; found items in your order, missing keys in ``.missing``."""
-        return _writes.batch_get(self, target, keys, consistent=consistent,
+        return _writes.batch_get(self.transport, target, keys, consistent=consistent,
                                  attributes=attributes, policy=policy or self.retry_policy)
 
     def batch_write(self, puts: Iterable[Model] = (), deletes: Iterable[Any] = (), *,
                     progress: bool | None = None, raise_on_failure: bool = True,
                     policy: RetryPolicy | None = None) -> WriteReport:
         """Put and delete any number of items; nothing is dropped (see WriteReport)."""
-        return _writes.batch_write(self, puts, deletes, policy=policy or self.retry_policy,
-                                   progress=progress, raise_on_failure=raise_on_failure)
+        return _writes.batch_write(self.transport, puts, deletes,
+                                   policy=policy or self.retry_policy, progress=progress,
+                                   raise_on_failure=raise_on_failure)
 
     def batch_writer(self, *, raise_on_failure: bool = True,
                      policy: RetryPolicy | None = None) -> BatchWriter:
         """A context manager that streams puts/deletes, 25 per request."""
-        return _writes.BatchWriter(self, policy=policy or self.retry_policy,
+        return _writes.BatchWriter(self.transport, policy=policy or self.retry_policy,
                                    raise_on_failure=raise_on_failure)
 
     def transaction(self, *, token: str | None = None) -> Transaction:
         """A write transaction (up to 100 actions), committed when its ``with`` block ends."""
-        return _transactions.Transaction(self, token=token)
+        return _transactions.Transaction(self.transport, token=token)
 
     def transact_get(self, pairs: Sequence[tuple[type[Model], Any]]) -> list[Any]:
         """Read up to 100 ``(Model, key)`` items in one snapshot (None where missing)."""
-        return _transactions.transact_get(self, pairs)
+        return _transactions.transact_get(self.transport, pairs)
 
     # --- reads planned by the query builder ---
     def run(self, query: Query) -> Result:
         """Run a query to the end (or its limit); see `Query.all()`."""
-        return _executor.run(self, query)
+        return _reads.run(self.transport, query)
 
     def frame(self, query: Query, *, flatten: bool = False, numbers: str = "exact") -> Any:
         """Run a query straight into a DataFrame; see `Query.to_pandas()`."""
-        return _executor.frame(self, query, flatten=flatten, numbers=numbers)
+        return _reads.frame(self.transport, query, flatten=flatten, numbers=numbers)
 
     def arrow(self, query: Query, *, numbers: str = "exact") -> Any:
         """Run a query straight into a pyarrow Table; see `Query.to_arrow()`."""
-        return _executor.arrow(self, query, numbers=numbers)
+        return _reads.arrow(self.transport, query, numbers=numbers)
 
     def run_pages(self, query: Query) -> Iterator[Page]:
         """Run a query page by page; see `Query.pages()`."""
-        return _executor.run_pages(self, query)
+        return _reads.run_pages(self.transport, query)
 
     def count(self, query: Query) -> int:
         """Count a query's items with Select=COUNT; see `Query.count()`."""
-        return _executor.count(self, query)
-
-    def table_stats(self, name: str, *, max_age: float = 60.0) -> tuple[int | None, int | None]:
-        """(item count, size in bytes) from DescribeTable, cached for `max_age` seconds.
-
-        DynamoDB refreshes these figures about every six hours; they guide estimates and the
-        scan guard, never correctness.
-        """
-        cached = self._stats.get(name)
-        if cached is not None and time.monotonic() - cached[0] < max_age:
-            return cached[1], cached[2]
-        table = self.call("DescribeTable", {"TableName": name})["Table"]
-        figures = (table.get("ItemCount"), table.get("TableSizeBytes"))
-        self._stats[name] = (time.monotonic(), *figures)
-        return figures
+        return _reads.count(self.transport, query)
 
     # --- schema, migrations, introspection ---
     def diff(self, model: Any) -> SchemaDiff:
         """Every difference between a model's schema and its live table."""
-        return _migrate.diff(self, model)
+        return _migrate.diff(self.transport, model)
 
     def migrate(self, model: Any, *, dry_run: bool = False) -> MigrationPlan:
         """Apply the differences DynamoDB allows in place (refuses the others, explaining)."""
-        return _migrate.migrate(self, model, dry_run=dry_run)
+        return _migrate.migrate(self.transport, model, dry_run=dry_run)
 
     def ensure_table(self, model: Any, **options: Any) -> SchemaDiff:
         """Create the table if it is missing; otherwise return its diff against the model."""
-        if not self.table_exists(model):
-            self.create_table(model, **options)
-        return _migrate.diff(self, model)
+        return _migrate.ensure_table(self.transport, model, **options)
 
     def backfill(self, source: Any, transform: Callable[[Any], Any], *, segments: int = 1,
                  resume: str | None = None, page_size: int | None = None,
                  progress: bool | None = None) -> BackfillReport:
         """Transform every item and write back changes conditionally (resumable)."""
-        return _backfill.backfill(self, source, transform, segments=segments, resume=resume,
-                                  page_size=page_size, progress=progress)
+        return _backfill.backfill(self.transport, source, transform, segments=segments,
+                                  resume=resume, page_size=page_size, progress=progress)
 
     def inspect(self, table: str, *, sample: int = 500) -> Profile:
         """Keys, indexes and a bounded sample's attribute types and presence."""
-        return _introspect.profile(self, table, sample=sample)
+        return _introspect.profile(self.transport, table, sample=sample)
 
     def model(self, table: str, *, sample: int = 500, name: str | None = None) -> type[Model]:
         """A working model class for a live table, inferred from a bounded sample."""
@@ -316,39 +272,33 @@ class Connection:
         """Source of every entity model of a single-table design."""
         return _introspect.entity_source(self.inspect(table, sample=sample))
 
-    def forget_stats(self, name: str) -> None:
-        """Drop the cached figures of a table (after it changed)."""
-        self._stats.pop(name, None)
-
     # --- tables ---
     def create_table(self, model: Any, **options: Any) -> TableSchema:
         """Create a model's table (on-demand by default), wait for ACTIVE and enable TTL."""
-        return _tables.create_table(self, model, **options)
+        return _tables.create_table(self.transport, model, **options)
 
     def delete_table(self, model_or_name: Any, *, wait: bool = True) -> None:
         """Delete a table and wait until it is gone."""
-        _tables.delete_table(self, model_or_name, wait=wait)
+        _tables.delete_table(self.transport, model_or_name, wait=wait)
 
     def describe(self, model_or_name: Any) -> TableSchema:
         """The live table's keys, indexes, TTL and figures, as a TableSchema."""
-        return _tables.describe(self, model_or_name)
+        return _tables.describe(self.transport, model_or_name)
 
     def table_exists(self, model_or_name: Any) -> bool:
-        return _tables.exists(self, model_or_name)
+        """Whether the table exists (in any status)."""
+        return _tables.exists(self.transport, model_or_name)
 
     def tables(self) -> list[str]:
         """The names of every table, in order."""
-        return _tables.list_tables(self)
+        return _tables.list_tables(self.transport)
 
     def close(self) -> None:
         """Close the client's connection pool (the embedded server keeps running).
 
         A closed default connection stops being the default: the next `connect()` takes over.
         """
-        for client in (self._client, self._fast):
-            closer = getattr(client, "close", None)
-            if closer is not None:
-                closer()
+        self.transport.close()
         _session.clear_default(self)
 
 
@@ -452,14 +402,10 @@ def connect(
         region=region, profile=profile, endpoint_url=endpoint_url, key_id=key_id, secret=secret,
         max_attempts=max_attempts, connect_timeout=connect_timeout, read_timeout=read_timeout,
         pool=max_pool_connections)
-    connection = Connection(client, target=target or "aws", region=region,
-                            endpoint_url=endpoint_url, profile=profile, read_only=read_only,
-                            server=server, scan_guard=scan_guard, retry_policy=retry_policy,
-                            cursor_key=cursor_key)
-    connection.enable_fast_reads(lambda: _make_client(
-        region=region, profile=profile, endpoint_url=endpoint_url, key_id=key_id, secret=secret,
-        max_attempts=max_attempts, connect_timeout=connect_timeout, read_timeout=read_timeout,
-        pool=max_pool_connections, fast=True)[0])
+    transport = BotoTransport(client, read_only=read_only, retry_policy=retry_policy,
+                              scan_guard=scan_guard, cursor_key=_cursor.cursor_key(cursor_key))
+    connection = Connection(transport, target=target or "aws", region=region,
+                            endpoint_url=endpoint_url, profile=profile, server=server)
     first = make_default is None and _session.current() is None
     if make_default or first:
         _session.set_default(connection)
@@ -488,16 +434,15 @@ def use(connection: Connection) -> Connection:
 
 def _make_client(*, region: str | None, profile: str | None, endpoint_url: str | None,
                  key_id: str | None, secret: str | None, max_attempts: int,
-                 connect_timeout: float, read_timeout: float,
-                 pool: int, fast: bool = False) -> tuple[Any, str]:
+                 connect_timeout: float, read_timeout: float, pool: int) -> tuple[Any, str]:
+    """One botocore client, its read responses parsed as the library asks (`wire`)."""
     import boto3
     import botocore.session
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError
 
     core = botocore.session.get_session()
-    if fast:
-        core.register_component("response_parser_factory", fast_parser_factory())
+    core.register_component("response_parser_factory", parser_factory())
     try:
         session = boto3.session.Session(profile_name=profile, region_name=region,
                                         botocore_session=core)

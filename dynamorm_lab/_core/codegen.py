@@ -8,13 +8,13 @@ from __future__ import annotations
 import pprint
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import expr as x
 from .codec import decode_value
-
-if TYPE_CHECKING:
-    from .query import Query
+from .planner import Plan
+from .schema import TableSchema
+from .spec import QuerySpec
 
 __all__ = ["to_boto3", "to_partiql", "to_python"]
 
@@ -84,10 +84,9 @@ def _pq_condition(node: x.Condition) -> str:
     raise ValueError(f"cannot write {type(node).__name__} in PartiQL")
 
 
-def to_partiql(query: Query) -> str:
-    """The query as a ``%%dynamo`` statement (PartiQL plus our LIMIT)."""
-    spec = query.spec
-    schema = query.schema
+def to_partiql(spec: QuerySpec, schema: TableSchema, plan: Plan | None = None) -> str:
+    """The query as a ``%%dynamo`` statement (PartiQL plus our LIMIT); `plan` (needed for
+    an order) names the sort key read."""
     projection = ", ".join(_pq_path(p) for p in spec.projection) if spec.projection else "*"
     source = '"' + schema.name.replace('"', '""') + '"'
     if spec.index:
@@ -95,8 +94,7 @@ def to_partiql(query: Query) -> str:
     text = f"SELECT {projection} FROM {source}"
     if spec.conditions:
         text += " WHERE " + " AND ".join(_pq_group(c) for c in spec.conditions)
-    if spec.descending is not None:
-        plan = query.explain()
+    if spec.descending is not None and plan is not None:
         sort = (schema.index(plan.index).sort if plan.index else schema.sort)
         if sort is not None:
             text += f" ORDER BY {_name(sort.name)} {'DESC' if spec.descending else 'ASC'}"
@@ -152,10 +150,8 @@ def _py_condition(node: x.Condition) -> str:
     raise ValueError(f"cannot write {type(node).__name__} as Python")
 
 
-def to_python(query: Query, *, connection: str = "db") -> str:
+def to_python(spec: QuerySpec, schema: TableSchema, *, connection: str = "db") -> str:
     """ORM code that runs the same query (``db`` is the connection's variable name)."""
-    spec = query.spec
-    schema = query.schema
     lines = ["import dynamorm_lab as dl", "from decimal import Decimal", "",
              f"table = {connection}.model({schema.name!r})"]
     conditions = ", ".join(_py_condition(c) for c in spec.conditions)
@@ -174,17 +170,16 @@ def to_python(query: Query, *, connection: str = "db") -> str:
     return "\n".join(lines)
 
 
-def to_boto3(query: Query) -> str:
+def to_boto3(spec: QuerySpec, plan: Plan) -> str:
     """The low-level request the plan sends, as boto3 client code."""
-    plan = query.explain()
     operation = re.sub(r"(?<!^)(?=[A-Z])", "_", plan.operation).lower()
     request = dict(plan.request)
     if plan.operation == "BatchGetItem":
         keys = request.pop("Keys")
         table = request.pop("TableName")
         request = {"RequestItems": {table: {"Keys": keys, **request}}}
-    if query.spec.limit and plan.operation in ("Query", "Scan") and plan.chosen.filter is None:
-        request["Limit"] = query.spec.limit
+    if spec.limit and plan.operation in ("Query", "Scan") and plan.chosen.filter is None:
+        request["Limit"] = spec.limit
     body = pprint.pformat(request, indent=1, width=88, sort_dicts=False)
     return ("import boto3\n\nclient = boto3.client('dynamodb')\n"
             f"response = client.{operation}(**{body})")

@@ -163,7 +163,7 @@ class Plan:
         return f"<Plan {self.chosen.describe()}>"
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per candidate (what `to_pandas()` shows)."""
+        """One row per candidate (a DataFrame: ``pandas.DataFrame(plan.rows())``)."""
         return [
             {
                 "chosen": c is self.chosen,
@@ -179,18 +179,18 @@ class Plan:
             for c in self.candidates
         ]
 
-    def to_pandas(self) -> Any:
-        import pandas as pd
-
-        return pd.DataFrame(self.rows())
-
     def _repr_html_(self) -> str:
         import html
 
-        frame = self.to_pandas().to_html(index=False, escape=True)
+        rows = self.rows()
+        head = "".join(f"<th>{html.escape(name)}</th>" for name in rows[0]) if rows else ""
+        body = "".join("<tr>" + "".join(
+            f"<td>{'' if value is None else html.escape(str(value))}</td>"
+            for value in row.values()) + "</tr>" for row in rows)
+        table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         note = (f"<p><b>Suggestion:</b> {html.escape(self.suggestion)}</p>"
                 if self.suggestion else "")
-        return f"<p><b>{html.escape(self.sentence)}</b></p>{frame}{note}"
+        return f"<p><b>{html.escape(self.sentence)}</b></p>{table}{note}"
 
 
 # --- analysis of the conditions -------------------------------------------------------------

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 from ..errors import ItemNotFound, ValidationError
 from . import codegen as _codegen
@@ -19,32 +18,15 @@ from . import session as _session
 from .expr import Condition, Path, describe, path
 from .planner import Plan, PlanRequest, plan
 from .schema import TableSchema
+from .spec import NUMBERS, QuerySpec, Shape, numbers_option
 
-if TYPE_CHECKING:
-    from .model import Model
-
-__all__ = ["NUMBERS", "Query", "numbers_option", "present_attributes"]
-
-Shape = Literal["model", "dict", "wire"]
-
-# The number rule a frame or table follows: exact values (the default), or floats by request.
-NUMBERS = ("exact", "float")
-
-
-def numbers_option(numbers: object) -> str:
-    """`numbers` checked against `NUMBERS` (every frame and table entry point takes it)."""
-    if not isinstance(numbers, str) or numbers not in NUMBERS:
-        raise ValidationError(f"numbers must be one of {', '.join(map(repr, NUMBERS))}, "
-                              f"got {numbers!r}")
-    return numbers
-
-
+__all__ = ["NUMBERS", "Query", "QuerySpec", "numbers_option", "present_attributes"]
 
 def _is_table_model(source: Any) -> bool:
     return isinstance(source, type) and getattr(source, "__dynamorm_schema__", None) is not None
 
 
-def present_attributes(model: type[Model]) -> frozenset[str]:
+def present_attributes(model: type[Any]) -> frozenset[str]:
     """Attributes every item written through `model` has (keys and required fields)."""
     names = set()
     for f in model.__dynamorm_attrs__.values():
@@ -55,31 +37,12 @@ def present_attributes(model: type[Model]) -> frozenset[str]:
     return frozenset(names)
 
 
-@dataclass(frozen=True)
-class _Spec:
-    source: Any
-    conditions: tuple[Condition, ...] = ()
-    scan: bool = False
-    index: str | None = None
-    projection: tuple[Path, ...] | None = None
-    limit: int | None = None
-    descending: bool | None = None
-    consistent: bool = False
-    page_size: int | None = None
-    segments: int = 1
-    allow_scan: bool = False
-    cursor: str | None = None
-    shape: Shape = "model"
-    connection: Any = None
-    progress: bool | None = None
-
-
 class Query:
     """A request for items, planned only when it runs (or when `explain()` is asked)."""
 
     __slots__ = ("_spec",)
 
-    def __init__(self, source: type[Model] | TableSchema, *conditions: Condition,
+    def __init__(self, source: type[Any] | TableSchema, *conditions: Condition,
                  scan: bool = False) -> None:
         if not (isinstance(source, TableSchema) or _is_table_model(source)):
             raise ValidationError(f"a query needs a model with a table or a TableSchema, got "
@@ -89,7 +52,7 @@ class Query:
                 raise ValidationError(f"query conditions are built from paths, such as "
                                       f"Movie.year == 1985; got {condition!r:.60}")
         shape: Shape = "model" if isinstance(source, type) else "dict"
-        self._spec = _Spec(source, tuple(conditions), scan=scan, shape=shape)
+        self._spec = QuerySpec(source, tuple(conditions), scan=scan, shape=shape)
 
     def _with(self, **changes: Any) -> Query:
         new = object.__new__(Query)
@@ -98,7 +61,7 @@ class Query:
 
     # --- building ---
     @property
-    def model(self) -> type[Model] | None:
+    def model(self) -> type[Any] | None:
         source = self._spec.source
         return source if isinstance(source, type) else None
 
@@ -218,7 +181,7 @@ class Query:
         return plan(self.plan_request())
 
     @property
-    def spec(self) -> _Spec:
+    def spec(self) -> QuerySpec:
         return self._spec
 
     def _connection(self) -> Any:
@@ -227,15 +190,16 @@ class Query:
     # --- the same query written other ways (the widgets' Code panel) ---
     def to_partiql(self) -> str:
         """This query as a ``%%dynamo`` statement."""
-        return _codegen.to_partiql(self)
+        plan = self.explain() if self._spec.descending is not None else None
+        return _codegen.to_partiql(self._spec, self.schema, plan)
 
     def to_python(self, *, connection: str = "db") -> str:
         """ORM code that runs this query (``connection`` names the connection variable)."""
-        return _codegen.to_python(self, connection=connection)
+        return _codegen.to_python(self._spec, self.schema, connection=connection)
 
     def to_boto3(self) -> str:
         """The DynamoDB request the plan sends, as boto3 client code."""
-        return _codegen.to_boto3(self)
+        return _codegen.to_boto3(self._spec, self.explain())
 
     def __repr__(self) -> str:
         spec = self._spec

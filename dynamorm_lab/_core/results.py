@@ -1,17 +1,19 @@
-"""What a read returns: items, the plan that served them, and what it cost.
+"""What a read did and cost (`Stats`), and one page of it (`Page`): plain data.
 
-Every result carries `Stats`: pages, items read (ScannedCount) versus returned, consumed
-capacity (in total and per table/index) and elapsed time.
+Every read route hands out the same `Stats`: pages, items read (ScannedCount) versus
+returned, consumed capacity (in total and per table/index) and elapsed time. `Stats.of`
+finds them on whatever a read returned (a Result, a DataFrame, an Arrow table).
 """
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable, Iterator, Sequence
+import dataclasses
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any
 
-__all__ = ["Page", "Result", "Stats"]
+__all__ = ["Page", "Stats"]
 
 
 @dataclass
@@ -73,6 +75,30 @@ class Stats:
 
     __str__ = summary
 
+    def to_json(self) -> str:
+        """These figures as JSON (what an Arrow table's metadata carries)."""
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Stats:
+        return cls(**json.loads(text))
+
+    @classmethod
+    def of(cls, read: Any) -> Stats:
+        """The Stats a read returned with its data: a Result's, a DataFrame's (in
+        ``.attrs``) or an Arrow table's (in its schema metadata)."""
+        stats = getattr(read, "stats", None)
+        if isinstance(stats, Stats):
+            return stats
+        attrs = getattr(read, "attrs", None)
+        if isinstance(attrs, dict) and isinstance(attrs.get("stats"), Stats):
+            found: Stats = attrs["stats"]
+            return found
+        metadata = getattr(getattr(read, "schema", None), "metadata", None) or {}
+        if b"dynamorm_lab.stats" in metadata:
+            return cls.from_json(metadata[b"dynamorm_lab.stats"])
+        raise TypeError(f"{type(read).__name__} carries no read Stats")
+
 
 @dataclass
 class Page:
@@ -92,60 +118,3 @@ class Page:
         if self.resume_after is None or not 0 <= index < len(self.raw):
             raise IndexError(f"no item {index} on this page")
         return self.resume_after(index)
-
-
-class Result(Sequence[Any]):
-    """The items of a read, with its plan, stats and a cursor (None when exhausted)."""
-
-    def __init__(self, items: list[Any], raw: list[dict[str, Any]], *, plan: Any, stats: Stats,
-                 cursor: str | None, frame: Callable[..., Any],
-                 table: Callable[..., Any] | None = None) -> None:
-        self.items = items
-        self.raw = raw
-        self.plan = plan
-        self.stats = stats
-        self.cursor = cursor
-        self._frame = frame
-        self._table = table
-
-    @overload
-    def __getitem__(self, index: int) -> Any: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Any]: ...
-    def __getitem__(self, index: int | slice) -> Any:
-        return self.items[index]
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.items)
-
-    def __repr__(self) -> str:
-        return f"<Result {len(self)} item(s) · {self.stats.summary()}>"
-
-    def to_pandas(self, *, flatten: bool = False, numbers: str = "exact") -> Any:
-        """A DataFrame built column by column from the wire items (see `frames` for the
-        number rule; ``numbers="float"`` asks for floats); ``.attrs`` holds the plan's
-        sentence and the Stats."""
-        frame = self._frame(self.raw, flatten=flatten, numbers=numbers)
-        frame.attrs.update(plan=getattr(self.plan, "sentence", None), stats=self.stats)
-        return frame
-
-    def to_arrow(self, *, numbers: str = "exact") -> Any:
-        """A pyarrow Table of the wire items (the type rule of `dynamorm_lab.frames._arrow`)."""
-        if self._table is not None:
-            return self._table(self.raw, numbers=numbers)
-        from ..frames._arrow import arrow_from_items
-
-        return arrow_from_items(self.raw, numbers=numbers)
-
-    def to_items(self) -> list[dict[str, Any]]:
-        """The wire items as DynamoDB returned them."""
-        return list(self.raw)
-
-    def _repr_html_(self, limit: int = 50) -> str:
-        frame = self.to_pandas()
-        shown = frame.head(limit).to_html(index=False, escape=True, na_rep="")
-        more = (f"<p>showing {limit} of {len(frame):,} rows</p>" if len(frame) > limit else "")
-        return (f"<p><code>{html.escape(self.stats.summary())}</code></p>{shown}{more}")

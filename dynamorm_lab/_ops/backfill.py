@@ -28,10 +28,13 @@ from ..errors import (
     ReadOnlyError,
     ValidationError,
 )
+from .crud import save
 from .progress import Progress
+from .reads import run_pages
+from .tables import describe
 
 if TYPE_CHECKING:
-    from .._connection import Connection
+    from .transport import Transport
 
 __all__ = ["BackfillReport", "backfill"]
 
@@ -55,7 +58,7 @@ class BackfillReport:
                 f" failed={len(self.failed)} ({state})>")
 
 
-def backfill(conn: Connection, source: type[Model] | TableSchema | str,
+def backfill(transport: Transport, source: type[Model] | TableSchema | str,
              transform: Callable[[Any], Any], *, segments: int = 1, resume: str | None = None,
              page_size: int | None = None, progress: bool | None = None) -> BackfillReport:
     """Apply `transform` to every item and write back the ones it changed, conditionally.
@@ -66,22 +69,22 @@ def backfill(conn: Connection, source: type[Model] | TableSchema | str,
     """
     if not callable(transform):
         raise ValidationError("backfill needs a transform function")
-    if conn.read_only:
+    if transport.read_only:
         raise ReadOnlyError("backfill refused: this connection is read-only (nothing was read "
                             "or written)")
     if isinstance(source, str):
-        source = conn.describe(source)
-    run = _Backfill(conn, source, transform)
-    query = Query(source, scan=True).as_items().segments(segments).using(conn).after(resume)
+        source = describe(transport, source)
+    run = _Backfill(transport, source, transform)
+    query = Query(source, scan=True).as_items().segments(segments).after(resume)
     if page_size:
         query = query.page_size(page_size)
     report = run.report
     report.cursor = resume
     started = time.perf_counter()
-    count, _size = conn.table_stats(run.table.name)
+    count, _size = transport.table_stats(run.table.name)
     try:
         with Progress(total=count, desc=f"backfill {run.table.name}", enabled=progress) as bar:
-            for page in query.pages():
+            for page in run_pages(transport, query):
                 for index, item in enumerate(page.items):
                     run.one(item)
                     report.read += 1
@@ -103,9 +106,9 @@ def backfill(conn: Connection, source: type[Model] | TableSchema | str,
 class _Backfill:
     """One backfill run: what it writes to, how, and what it did so far."""
 
-    def __init__(self, conn: Connection, source: type[Model] | TableSchema,
+    def __init__(self, transport: Transport, source: type[Model] | TableSchema,
                  transform: Callable[[Any], Any]) -> None:
-        self.conn = conn
+        self.transport = transport
         self.transform = transform
         self.model = source if isinstance(source, type) else None
         schema = source.__dynamorm_schema__ if isinstance(source, type) else source
@@ -125,7 +128,7 @@ class _Backfill:
             return
         try:
             if self.versioned:
-                self.conn.save(result)
+                save(transport=self.transport, obj=result, condition=None)
                 report.changed += 1
                 return
             after = result.to_item() if isinstance(result, Model) else encode_item(result)
@@ -165,7 +168,7 @@ class _Backfill:
                   "ConditionExpression": compile_condition(condition, ph),
                   "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
         try:
-            self.conn.call("UpdateItem", ph.into(params))
+            self.transport.call("UpdateItem", ph.into(params))
         except ConditionFailed as exc:
             if not exc.retried:
                 raise
@@ -174,7 +177,7 @@ class _Backfill:
             # conflict, when the stored item is exactly what we wrote.
             stored = exc.old_item
             if stored is None:  # servers that ignore ReturnValuesOnConditionCheckFailure
-                stored = self.conn.call("GetItem", {"TableName": self.table.name, "Key": key,
+                stored = self.transport.call("GetItem", {"TableName": self.table.name, "Key": key,
                                                     "ConsistentRead": True}).get("Item")
             if stored != after:
                 raise

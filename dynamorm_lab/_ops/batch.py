@@ -11,17 +11,17 @@ local servers accept requests that AWS rejects.
 from __future__ import annotations
 
 import json
-import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._core.retry import RetryPolicy
 from ..errors import DynamormError, ReadOnlyError, Throttled, ValidationError
 from .wire import binary_keys
 
 if TYPE_CHECKING:
-    from .._connection import Connection
+    from .transport import Transport
 
 __all__ = [
     "MAX_GET_KEYS", "MAX_WRITE_ITEMS", "RetryPolicy", "WriteFailure", "WriteReport",
@@ -33,26 +33,6 @@ MAX_WRITE_ITEMS = 25
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 TableKey = tuple[str, dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with full jitter for unprocessed items and keys.
-
-    Attempt ``n`` (from 0) waits a random time between 0 and
-    ``min(max_delay, base_delay * 2**n)`` seconds.
-    """
-
-    attempts: int = 8
-    base_delay: float = 0.05
-    max_delay: float = 5.0
-
-    def __post_init__(self) -> None:
-        if self.attempts < 1 or self.base_delay < 0 or self.max_delay < 0:
-            raise ValidationError("RetryPolicy needs attempts >= 1 and non-negative delays")
-
-    def delay(self, attempt: int) -> float:
-        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
 
 
 def key_identity(key: dict[str, Any]) -> tuple[Any, ...]:
@@ -67,7 +47,7 @@ def request_size(value: Any) -> int:
 
 # --- reads ----------------------------------------------------------------------------------
 
-def get_keys(conn: Connection, keys: Sequence[TableKey], *,
+def get_keys(transport: Transport, keys: Sequence[TableKey], *,
              extra: dict[str, dict[str, Any]] | None = None,
              policy: RetryPolicy | None = None, on_page: Callable[[dict[str, Any]], None]
              | None = None, fast: bool = False,
@@ -88,7 +68,7 @@ def get_keys(conn: Connection, keys: Sequence[TableKey], *,
         for table, key in chunk:
             entry = request.setdefault(table, {"Keys": [], **(extra or {}).get(table, {})})
             entry["Keys"].append(key)
-        for response in _get_with_retries(conn, request, policy or RetryPolicy(), fast=fast):
+        for response in _get_with_retries(transport, request, policy or RetryPolicy(), fast=fast):
             if on_page is not None:
                 on_page(response)
             for table, items in response.get("Responses", {}).items():
@@ -101,12 +81,13 @@ def get_keys(conn: Connection, keys: Sequence[TableKey], *,
     return ordered, missing
 
 
-def _get_with_retries(conn: Connection, request: dict[str, Any], policy: RetryPolicy, *,
+def _get_with_retries(transport: Transport, request: dict[str, Any], policy: RetryPolicy, *,
                       fast: bool = False) -> Iterator[dict[str, Any]]:
     pending = request
     for attempt in range(policy.attempts):
-        response = conn.call("BatchGetItem", {"RequestItems": pending,
-                                              "ReturnConsumedCapacity": "INDEXES"}, fast=fast)
+        response = transport.call("BatchGetItem", {"RequestItems": pending,
+                                                   "ReturnConsumedCapacity": "INDEXES"},
+                                  parse="json" if fast else "botocore")
         yield response
         pending = response.get("UnprocessedKeys") or {}
         if fast:  # resent through botocore's serializer: binary keys as bytes again
@@ -121,14 +102,14 @@ def _get_with_retries(conn: Connection, request: dict[str, Any], policy: RetryPo
                     "attempts; nothing was dropped silently", table=next(iter(pending)))
 
 
-def get_chunks(conn: Connection, table: str, keys: Sequence[dict[str, Any]], *,
+def get_chunks(transport: Transport, table: str, keys: Sequence[dict[str, Any]], *,
                extra: dict[str, Any], policy: RetryPolicy | None = None, fast: bool = False,
                ) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any]]]:
     """For each chunk of 100 keys of one table: the items found and a response for stats."""
     for start in range(0, len(keys), MAX_GET_KEYS):
         chunk = list(keys[start:start + MAX_GET_KEYS])
         responses: list[dict[str, Any]] = []
-        items, _missing = get_keys(conn, [(table, k) for k in chunk], extra={table: extra},
+        items, _missing = get_keys(transport, [(table, k) for k in chunk], extra={table: extra},
                                    policy=policy, on_page=responses.append, fast=fast)
         found = [item for item in items if item is not None]
         consumed = [c for r in responses for c in r.get("ConsumedCapacity", [])]
@@ -184,12 +165,12 @@ class WriteReport:
 
     def to_pandas(self) -> Any:
         """One row per failed or unsent write (empty when everything was written)."""
-        import pandas as pd
+        from ..frames import table_frame
 
-        return pd.DataFrame([{"table": f.table, "operation": next(iter(f.request)),
-                              "key_or_item": f.key_or_item, "reason": f.reason}
-                             for f in [*self.failed, *self.unsent]],
-                            columns=["table", "operation", "key_or_item", "reason"])
+        return table_frame([{"table": f.table, "operation": next(iter(f.request)),
+                             "key_or_item": f.key_or_item, "reason": f.reason}
+                            for f in [*self.failed, *self.unsent]],
+                           columns=["table", "operation", "key_or_item", "reason"])
 
 
 @dataclass
@@ -227,22 +208,22 @@ def _chunks(requests: Sequence[WriteRequest]) -> Iterator[list[WriteRequest]]:
         yield chunk
 
 
-def write_requests(conn: Connection, requests: Sequence[WriteRequest], *,
+def write_requests(transport: Transport, requests: Sequence[WriteRequest], *,
                    policy: RetryPolicy | None = None,
                    on_progress: Callable[[int], None] | None = None) -> WriteReport:
     """Send puts/deletes over any tables in BatchWriteItem requests, losing nothing."""
     policy = policy or RetryPolicy()
     report = WriteReport()
     chunks = list(_chunks(requests))  # validate every chunk before the first is sent
-    if chunks and conn.read_only:
+    if chunks and transport.read_only:
         raise ReadOnlyError("BatchWriteItem refused: this connection is read-only (nothing "
                             "was sent)", table=chunks[0][0].table)
     for chunk in chunks:
-        _send_chunk(conn, chunk, policy, report, on_progress)
+        _send_chunk(transport, chunk, policy, report, on_progress)
     return report
 
 
-def _send_chunk(conn: Connection, chunk: list[WriteRequest], policy: RetryPolicy,
+def _send_chunk(transport: Transport, chunk: list[WriteRequest], policy: RetryPolicy,
                 report: WriteReport, on_progress: Callable[[int], None] | None) -> None:
     pending = chunk
     for attempt in range(policy.attempts):
@@ -251,7 +232,7 @@ def _send_chunk(conn: Connection, chunk: list[WriteRequest], policy: RetryPolicy
             request_items.setdefault(r.table, []).append(r.body)
         report.requests += 1
         try:
-            response = conn.call("BatchWriteItem", {"RequestItems": request_items,
+            response = transport.call("BatchWriteItem", {"RequestItems": request_items,
                                                     "ReturnConsumedCapacity": "TOTAL"})
         except Throttled as exc:
             if attempt + 1 == policy.attempts:

@@ -37,7 +37,7 @@ from ..errors import (
 )
 
 if TYPE_CHECKING:
-    from .._connection import Connection
+    from .transport import Transport
 
 __all__ = ["create", "delete", "get", "refresh", "save", "update"]
 
@@ -51,26 +51,27 @@ def _decode(model: type[Model], item: Mapping[str, Any] | None) -> Any:
         return dict(item)
 
 
-def _read_one(conn: Connection, model: type[Model], params: dict[str, Any], *,
+def _read_one(transport: Transport, model: type[Model], params: dict[str, Any], *,
               fast: bool = False) -> dict[str, Any] | None:
     """One GetItem, its Stats (capacity included) kept as the connection's `last_stats`."""
     started = time.perf_counter()
-    response = conn.call("GetItem", {**params, "ReturnConsumedCapacity": "TOTAL"}, fast=fast)
+    response = transport.call("GetItem", {**params, "ReturnConsumedCapacity": "TOTAL"},
+                              parse="json" if fast else "botocore")
     item: dict[str, Any] | None = response.get("Item")
     stats = Stats("GetItem", params["TableName"])
     found = 0 if item is None else 1
     stats.add(response, returned=found, scanned=found)
     stats.elapsed = time.perf_counter() - started
-    conn.last_stats = stats
+    transport.last_stats = stats
     return item
 
 
-def _send(conn: Connection, request: WriteRequest) -> dict[str, Any]:
+def _send(transport: Transport, request: WriteRequest) -> dict[str, Any]:
     try:
-        return conn.call(request.operation, request.params)
+        return transport.call(request.operation, request.params)
     except ConditionFailed as exc:
         if exc.old_item is None:  # servers that ignore ReturnValuesOnConditionCheckFailure
-            exc.old_item = _current(conn, request)
+            exc.old_item = _current(transport, request)
         if exc.retried and _is_own_write(request, exc.old_item):
             return {"Attributes": exc.old_item}
         raise _explain(request, exc) from exc
@@ -91,11 +92,11 @@ def _is_own_write(request: WriteRequest, stored: Mapping[str, Any] | None) -> bo
     return {k: v for k, v in kept.items() if k in managed} == wanted
 
 
-def _current(conn: Connection, request: WriteRequest) -> Any:
+def _current(transport: Transport, request: WriteRequest) -> Any:
     """The stored item now (a consistent read), to explain a failed condition."""
     params = {"TableName": request.params["TableName"], "Key": request.key,
               "ConsistentRead": True}
-    return conn.call("GetItem", params).get("Item")
+    return transport.call("GetItem", params).get("Item")
 
 
 def _explain(request: WriteRequest, exc: ConditionFailed) -> DynamormError:
@@ -149,32 +150,32 @@ def _apply(obj: Any, request: WriteRequest, attributes: Mapping[str, Any] | None
         obj.__dict__.update(request.apply)
 
 
-def get(conn: Connection, model: type[Model], key: Sequence[Any], named: Mapping[str, Any], *,
+def get(transport: Transport, model: type[Model], key: Sequence[Any], named: Mapping[str, Any], *,
         consistent: bool, attributes: Sequence[Any] | None) -> Any:
     wire = key_from(model, key, named)
     params = build_get(model, wire, consistent=consistent, attributes=attributes)
-    item = _read_one(conn, model, params, fast=True)
+    item = _read_one(transport, model, params, fast=True)
     if item is None:
         raise ItemNotFound(f"no {model.__name__} with key {_show(wire)} in table "
                            f"{model.__table__}", table=model.__table__, key=wire)
     return model.from_item(item)
 
 
-def create(conn: Connection, obj: Model, condition: Any) -> Model:
+def create(transport: Transport, obj: Model, condition: Any) -> Model:
     request = build_create(obj, condition)
-    _send(conn, request)
+    _send(transport, request)
     _apply(obj, request, None)
     return obj
 
 
-def save(conn: Connection, obj: Model, condition: Any) -> Model:
+def save(transport: Transport, obj: Model, condition: Any) -> Model:
     request = build_save(obj, condition)
-    response = _send(conn, request)
+    response = _send(transport, request)
     _apply(obj, request, response.get("Attributes"))
     return obj
 
 
-def update(conn: Connection, target: Any, actions: Sequence[Any], *, key: Any,
+def update(transport: Transport, target: Any, actions: Sequence[Any], *, key: Any,
            condition: Any, must_exist: bool) -> Any:
     if isinstance(target, type):
         if key is None:
@@ -185,7 +186,7 @@ def update(conn: Connection, target: Any, actions: Sequence[Any], *, key: Any,
         if key is not None:
             raise ValidationError("update(obj, ...) takes its key from the object; drop key=")
         request = build_update(target, actions, condition, must_exist=must_exist)
-    response = _send(conn, request)
+    response = _send(transport, request)
     attributes = response.get("Attributes")
     if isinstance(target, type):
         return request.model.from_item(attributes or {})
@@ -193,7 +194,7 @@ def update(conn: Connection, target: Any, actions: Sequence[Any], *, key: Any,
     return target
 
 
-def delete(conn: Connection, target: Any, *, key: Any, condition: Any) -> None:
+def delete(transport: Transport, target: Any, *, key: Any, condition: Any) -> None:
     if isinstance(target, type):
         if key is None:
             raise ValidationError(f"delete({target.__name__}, ...) needs key=")
@@ -202,13 +203,13 @@ def delete(conn: Connection, target: Any, *, key: Any, condition: Any) -> None:
         if key is not None:
             raise ValidationError("delete(obj) takes its key from the object; drop key=")
         request = build_delete(target, condition)
-    _send(conn, request)
+    _send(transport, request)
 
 
-def refresh(conn: Connection, obj: Model) -> Model:
+def refresh(transport: Transport, obj: Model) -> Model:
     model = type(obj)
     wire = key_of(obj)
-    item = _read_one(conn, model, build_get(model, wire, consistent=True))
+    item = _read_one(transport, model, build_get(model, wire, consistent=True))
     if item is None:
         raise ItemNotFound(f"{model.__name__} with key {_show(wire)} no longer exists",
                            table=model.__table__, key=wire)

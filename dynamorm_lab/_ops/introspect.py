@@ -17,14 +17,17 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from .._core.fields import field as field_
 from .._core.model import Model
 from .._core.schema import TableSchema
 from ..errors import ValidationError
+from .tables import describe
 
 if TYPE_CHECKING:
-    from .._connection import Connection
+    from .transport import Transport
 
 __all__ = ["Profile", "build_model", "entity_groups", "model_source", "profile"]
 
@@ -112,19 +115,19 @@ def _integral(text: str) -> bool:
     return not any(c in text for c in ".eE")
 
 
-def profile(conn: Connection, table: str, *, sample: int = 500) -> Profile:
+def profile(transport: Transport, table: str, *, sample: int = 500) -> Profile:
     """Describe `table` and read at most `sample` items of it (a bounded Scan, in four
     segments so that the sample is not just the first stretch of the key space)."""
     if not isinstance(sample, int) or sample < 1:
         raise ValidationError("sample must be a positive number of items")
-    schema = conn.describe(table)
+    schema = describe(transport, table)
     segments = 4 if sample >= 4 else 1  # spread the sample over the key space
     items: list[dict[str, Any]] = []
     for segment in range(segments):
         params: dict[str, Any] = {"TableName": table, "Limit": sample // segments}
         if segments > 1:
             params.update(Segment=segment, TotalSegments=segments)
-        items += conn.call("Scan", params).get("Items", [])
+        items += transport.call("Scan", params).get("Items", [])
     return profile_items(schema, items)
 
 
@@ -238,9 +241,8 @@ def model_source(prof: Profile, *, name: str | None = None, imports: bool = True
 
 def build_model(prof: Profile, *, name: str | None = None) -> type[Model]:
     """A working model class for the profiled table (the same as executing model_source)."""
-    import dynamorm_lab as dl
-
-    namespace: dict[str, Any] = {"dl": dl, "Any": Any, "Decimal": Decimal,
+    names = SimpleNamespace(Model=Model, field=field_)  # the `dl.` the source writes
+    namespace: dict[str, Any] = {"dl": names, "Any": Any, "Decimal": Decimal,
                                  "datetime": _dt.datetime, "__name__": "dynamorm_lab.introspected"}
     source = model_source(prof, name=name, imports=False)
     exec(compile(source, f"<introspected {prof.schema.name}>", "exec", dont_inherit=True),

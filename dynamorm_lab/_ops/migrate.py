@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 from .._core.model import Model, schema
 from .._core.schema import Index, TableSchema, _index_request
 from ..errors import ValidationError
-from .tables import poll_until, wait_active
+from .tables import create_table, describe, exists, poll_until, wait_active
 
 if TYPE_CHECKING:
-    from .._connection import Connection
+    from .transport import Transport
 
-__all__ = ["Change", "MigrationPlan", "SchemaDiff", "diff", "migrate"]
+__all__ = ["Change", "MigrationPlan", "SchemaDiff", "diff", "ensure_table", "migrate"]
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,9 @@ class SchemaDiff:
                  "in_place": c.in_place, "how": c.how} for c in self.changes]
 
     def to_pandas(self) -> Any:
-        import pandas as pd
+        from ..frames import table_frame
 
-        return pd.DataFrame(self.rows(),
+        return table_frame(self.rows(),
                             columns=["kind", "target", "difference", "in_place", "how"])
 
     def _repr_html_(self) -> str:
@@ -141,10 +141,10 @@ def _wanted(target: Any) -> TableSchema:
     raise ValidationError(f"expected a model or a TableSchema, got {target!r:.60}")
 
 
-def diff(conn: Connection, target: Any) -> SchemaDiff:
+def diff(transport: Transport, target: Any) -> SchemaDiff:
     """Compare a model (or TableSchema) with the live table."""
     wanted = _wanted(target)
-    live = conn.describe(wanted.name) if conn.table_exists(wanted.name) else None
+    live = describe(transport, wanted.name) if exists(transport, wanted.name) else None
     return compare(wanted, live)
 
 
@@ -169,13 +169,13 @@ class MigrationPlan:
     dry_run: bool = True
 
     def to_pandas(self) -> Any:
-        import pandas as pd
+        from ..frames import table_frame
 
         rows = [{"step": n + 1, "what": s.description, "request": s.operation,
                  "done": n < self.applied} for n, s in enumerate(self.steps)]
         rows += [{"step": None, "what": f"REFUSED: {c.target}: {c.detail}", "request": c.how,
                   "done": False} for c in self.diff.blocking]
-        return pd.DataFrame(rows, columns=["step", "what", "request", "done"])
+        return table_frame(rows, columns=["step", "what", "request", "done"])
 
     def _repr_html_(self) -> str:
         state = "dry run: nothing was changed" if self.dry_run else (
@@ -253,20 +253,27 @@ def plan_steps(wanted: TableSchema, found: SchemaDiff, live: dict[str, Any],
     return steps
 
 
-def migrate(conn: Connection, target: Any, *, dry_run: bool = False,
+def ensure_table(transport: Transport, target: Any, **options: Any) -> SchemaDiff:
+    """Create the table if it is missing; otherwise its diff against the model."""
+    if not exists(transport, _wanted(target).name):
+        create_table(transport, target, **options)
+    return diff(transport, target)
+
+
+def migrate(transport: Transport, target: Any, *, dry_run: bool = False,
             timeout: float = 600.0) -> MigrationPlan:
     """Bring the live table in line with the model, one DynamoDB-allowed step at a time."""
     wanted = _wanted(target)
-    found = diff(conn, target)
+    found = diff(transport, target)
     if not found.exists:
         plan = MigrationPlan(wanted.name, found, [Step("create the table", "CreateTable",
                                                        wanted.create_table_request())])
         if not dry_run:
-            conn.create_table(wanted)
+            create_table(transport, wanted)
             plan.applied, plan.dry_run = 1, False
         return plan
-    live = conn.call("DescribeTable", {"TableName": wanted.name})["Table"]
-    live_ttl = conn.describe(wanted.name).ttl_attribute
+    live = transport.call("DescribeTable", {"TableName": wanted.name})["Table"]
+    live_ttl = describe(transport, wanted.name).ttl_attribute
     plan = MigrationPlan(wanted.name, found, plan_steps(wanted, found, live, live_ttl))
     if dry_run:
         return plan
@@ -278,19 +285,19 @@ def migrate(conn: Connection, target: Any, *, dry_run: bool = False,
             table=wanted.name)
     plan.dry_run = False
     for step in plan.steps:
-        conn.call(step.operation, step.params)
+        transport.call(step.operation, step.params)
         if step.wait_for == "active":
-            wait_active(conn, wanted.name, timeout=timeout)
+            wait_active(transport, wanted.name, timeout=timeout)
         elif step.wait_for and step.wait_for.startswith("index_gone:"):
-            _wait_index_gone(conn, wanted.name, step.wait_for.split(":", 1)[1], timeout)
+            _wait_index_gone(transport, wanted.name, step.wait_for.split(":", 1)[1], timeout)
         plan.applied += 1
-    conn.forget_stats(wanted.name)
+    transport.forget_stats(wanted.name)
     return plan
 
 
-def _wait_index_gone(conn: Connection, table: str, index: str, timeout: float) -> None:
+def _wait_index_gone(transport: Transport, table: str, index: str, timeout: float) -> None:
     def gone() -> bool:
-        description = conn.call("DescribeTable", {"TableName": table})["Table"]
+        description = transport.call("DescribeTable", {"TableName": table})["Table"]
         return index not in {g["IndexName"] for g in description.get("GlobalSecondaryIndexes",
                                                                        [])}
 

@@ -1,10 +1,21 @@
-"""Run planned reads: pages, limits, exact cursors, parallel segments, counts, the scan guard.
+"""The read pipeline: one source of pages, one stage that accounts for them, and sinks.
 
-The executor sends the request the plan built, follows LastEvaluatedKey, and keeps the state
-that a cursor needs: per segment, the key to resume after. When a limit stops a page halfway,
-the cursor resumes after the last item handed out (its key, not the page's end), so resuming
-never skips an item. Parallel segments run in threads; a page counts as seen only when the
-caller takes it, so a cursor never claims pages the caller did not get.
+    prepare(query) -> Read           planned once and frozen: requests, cursor, scan guard
+    _fetched(...)                     the source: responses per segment, in threads ahead of
+                                      the caller; Query/Scan bodies raw, their next request
+                                      sent as soon as the LastEvaluatedKey is read off the
+                                      bytes (`wire.peek_last_key`)
+    _pages(...) -> Page               parses each body (orjson, or pyarrow for the Arrow sink),
+                                      checks the peeked key, cuts at the limit, keeps the
+                                      cursor state and the Stats, shows progress
+    sinks                             `run` (a Result of objects/dicts/items), `run_pages`,
+                                      `frame` (a DataFrame), `arrow` (a pyarrow Table), `count`
+
+Every sink returns its data with the read's `Stats` (items read and returned, consumed
+capacity, pages, time): on the Result, in a frame's ``.attrs``, in an Arrow table's schema
+metadata, and as the transport's ``last_stats`` for all of them. A cursor resumes after the
+last item handed out (not the page's end), so resuming never skips an item; with parallel
+segments a page counts as seen only when the caller takes it.
 """
 
 from __future__ import annotations
@@ -15,75 +26,84 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .._core.codec import decode_item
 from .._core.cursor import decode_cursor, encode_cursor, fingerprint
 from .._core.gcpause import paused_gc
 from .._core.planner import Plan, plan
-from .._core.results import Page, Result, Stats
+from .._core.query import Query
+from .._core.results import Page, Stats
 from ..errors import ScanRefused, ValidationError
 from .batch import get_chunks
 from .progress import Progress
-from .wire import binary_keys, parse_body, peek_last_key, raw_bodies
+from .results import Result, frame_spec
+from .transport import Transport
+from .wire import binary_items, binary_keys, parse_body, peek_last_key
 
-if TYPE_CHECKING:
-    from .._connection import Connection
-    from .._core.query import Query
+__all__ = ["Read", "arrow", "count", "frame", "prepare", "run", "run_pages", "with_stats"]
 
-__all__ = ["arrow", "count", "frame", "run", "run_pages"]
+# A response as the source hands it on: its segment, the raw body (bytes, parsed by the
+# consumer) or the parsed response, what the source peeked (the LastEvaluatedKey), the state.
+Fetched = tuple[int, "bytes | dict[str, Any]", dict[str, Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Read:
+    """A planned read, built once: the plan, the requests (one per cursor state), what a
+    cursor needs, and the options that shape the pages."""
+
+    query: Query
+    plan: Plan
+    requests: tuple[dict[str, Any], ...]
+    parallel: bool  # Scan segments, each its own request stream
+    key_names: tuple[str, ...]
+    hidden: tuple[str, ...]
+    fingerprint: str
+    start: tuple[dict[str, Any], ...]
+    cursor_key: bytes
+    capacity: bool = True
+
+    @property
+    def operation(self) -> str:
+        return self.plan.operation
+
+    @property
+    def keyed(self) -> bool:
+        """GetItem or BatchGetItem: keys, not pages of a Query or Scan."""
+        return self.operation in ("GetItem", "BatchGetItem")
 
 
 @dataclass
-class _Run:
-    plan: Plan
-    query: Query
-    decode: Callable[[dict[str, Any]], Any] | None  # None: hand out the wire items
-    hidden: tuple[str, ...]
-    key_names: tuple[str, ...]
-    fingerprint: str
+class _State:
+    """What one run of a Read has done so far: per-segment states, stats, the clock."""
+
+    read: Read
+    states: list[dict[str, Any]]
     stats: Stats
-    states: list[dict[str, Any]] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
-    fast: bool = False  # read through the data-plane client (binary as base64 text)
-    parse: Callable[[bytes], dict[str, Any]] | None = None  # set: read raw bodies, parse so
-    ahead: bool = False  # send the next request before this page is parsed (see _read_ahead)
-    capacity: bool = True  # ask for ConsumedCapacity (the stats; it costs the server work)
-    first_page: int | None = None  # a Limit for each segment's first request only
-    cursor_key: bytes = b""  # the connection's key for signing cursors
 
     def cursor(self) -> str | None:
         if all(s.get("done") for s in self.states):
             return None
-        return encode_cursor(self.fingerprint, self.states, self.cursor_key)
+        return encode_cursor(self.read.fingerprint, self.states, self.read.cursor_key)
 
-    def take(self, raw: list[dict[str, Any]]) -> list[Any]:
-        if self.hidden:
-            for item in raw:
-                for name in self.hidden:
-                    item.pop(name, None)
-        decode = self.decode
-        return raw if decode is None else [decode(item) for item in raw]
+    def finish(self, transport: Transport) -> Stats:
+        self.stats.elapsed = time.perf_counter() - self.started
+        transport.last_stats = self.stats
+        return self.stats
 
 
-def _decoder(query: Query) -> Callable[[dict[str, Any]], Any] | None:
-    shape = query.spec.shape
-    model = query.model
-    if shape == "model" and model is not None:
-        return model.from_item
-    if shape == "wire":
-        return None
-    return decode_item
-
-
-def _prepare(conn: Connection, query: Query, *, decode: bool = True) -> _Run:
+def prepare(transport: Transport, query: Query) -> Read:
+    """Plan a query (the scan guard applied) and decode its cursor: everything fixed before
+    the first request."""
     spec = query.spec
     chosen = plan(query.plan_request())
     if chosen.operation == "Scan":
-        item_count, size = conn.table_stats(query.schema.name)
+        item_count, size = transport.table_stats(query.schema.name)
         chosen = plan(query.plan_request(item_count=item_count, size_bytes=size))
-        guard = conn.scan_guard
+        guard = transport.scan_guard
         if (not spec.scan and not spec.allow_scan and guard is not None
                 and item_count is not None and item_count > guard):
             raise ScanRefused(
@@ -97,114 +117,52 @@ def _prepare(conn: Connection, query: Query, *, decode: bool = True) -> _Run:
     key_names = list(table.key_names)
     if chosen.index is not None:
         key_names += [k for k in table.index(chosen.index).key_names if k not in key_names]
-    segments = spec.segments if chosen.operation == "Scan" else 1
-    if chosen.extra.get("requests"):
-        segments = len(chosen.extra["requests"])  # one state per partition's Query
-    run = _Run(chosen, query, _decoder(query) if decode else None,
-               tuple(chosen.extra.get("hidden", ())),
-               tuple(key_names), fingerprint(chosen.extra.get("requests") or chosen.request,
-                                             segments),
-               Stats(chosen.operation, table.name, chosen.index, segments=segments))
-    run.fast = spec.shape != "wire" or not decode
-    run.capacity = decode  # frames and tables (decode=False) hand out no stats
-    run.cursor_key = conn.cursor_key
+    per_partition = chosen.extra.get("requests")
+    parallel = chosen.operation == "Scan" and spec.segments > 1 and not per_partition
+    requests = tuple(per_partition) if per_partition else tuple(
+        [chosen.request] * (spec.segments if parallel else 1))
+    signed = fingerprint(per_partition or chosen.request, len(requests))
     if spec.cursor is not None:
-        run.states = decode_cursor(spec.cursor, run.fingerprint, run.cursor_key)
-        if not isinstance(run.states, list) or len(run.states) != segments:
+        states = decode_cursor(spec.cursor, signed, transport.cursor_key)
+        if not isinstance(states, list) or len(states) != len(requests):
             raise ValidationError("the cursor does not match this query's segments")
     else:
-        run.states = [{"key": None, "done": False, "offset": 0} for _ in range(segments)]
-    return run
+        states = [{"key": None, "done": False, "offset": 0} for _ in requests]
+    return Read(query, chosen, requests, parallel, tuple(key_names),
+                tuple(chosen.extra.get("hidden", ())), signed, tuple(states),
+                transport.cursor_key)
 
 
-def run_pages(conn: Connection, query: Query) -> Iterator[Page]:
-    """Pages of a query, each with the cursor that resumes after it."""
-    run = _prepare(conn, query)
-    yield from _pages(conn, run)
+def _begin(read: Read) -> _State:
+    return _State(read, [dict(s) for s in read.start],
+                  Stats(read.operation, read.query.schema.name, read.plan.index,
+                        segments=len(read.requests)))
 
 
-def _pages(conn: Connection, run: _Run) -> Iterator[Page]:
-    operation = run.plan.operation
-    spec = run.query.spec
-    remaining = spec.limit
-    total = run.plan.extra.get("item_count")
-    desc = f"{operation} {run.query.schema.name}"
-    with Progress(total=total, desc=desc, enabled=spec.progress) as progress:
-        source = (_key_pages(conn, run) if operation in ("GetItem", "BatchGetItem")
-                  else _scan_pages(conn, run))
-        for segment, page_items, response, page_state in source:
-            cut = remaining is not None and len(page_items) >= remaining
-            raw = page_items[:remaining] if cut else page_items
-            run.stats.add(response, returned=len(raw))
-            progress.update(response.get("ScannedCount", len(raw)))
-            state = page_state
-            if cut and raw and len(raw) < len(page_items):
-                state = _state_after(run, raw[-1])
-            before = [dict(s) for s in run.states]
-            run.states[segment] = state
-            run.stats.elapsed = time.perf_counter() - run.started
-            resume = _resumer(run, before, segment, list(raw))
-            items = run.take(raw)
-            if remaining is not None:
-                remaining -= len(items)
-            yield Page(items, raw, run.cursor(), len(items), response.get("ScannedCount",
-                                                                              len(items)),
-                       segment, resume)
-            if remaining is not None and remaining <= 0:
-                if hasattr(source, "close"):
-                    source.close()
-                return
+# --- the source -------------------------------------------------------------------------------
 
-
-def _resumer(run: _Run, before: list[dict[str, Any]], segment: int,
-             raw: list[dict[str, Any]]) -> Callable[[int], str]:
-    """A function giving the cursor that resumes after item i of a page."""
-    # Projections drop added key attributes from the items later: keep the keys first then.
-    keys = ([{k: item[k] for k in run.key_names if k in item} for item in raw]
-            if run.hidden else raw)
-
-    def resume(index: int) -> str:
-        states = [dict(s) for s in before]
-        states[segment] = _state_after(run, keys[index])
-        return encode_cursor(run.fingerprint, states, run.cursor_key)
-
-    return resume
-
-
-def _state_after(run: _Run, last: dict[str, Any]) -> dict[str, Any]:
-    """Cursor state that resumes right after `last` (a limit stopped inside a page)."""
-    if run.plan.operation == "BatchGetItem":
-        keys = run.plan.request["Keys"]
-        key = binary_keys({k: last[k] for k in run.query.schema.key_names})
-        position = keys.index(key) + 1
-        return {"offset": position, "done": position >= len(keys)}
-    return {"key": binary_keys({k: last[k] for k in run.key_names if k in last}),
-            "done": False}
-
-
-def _key_pages(conn: Connection, run: _Run) -> Iterator[tuple[int, list[Any], dict[str, Any],
-                                                              dict[str, Any]]]:
-    request = run.plan.request
-    state = run.states[0]
+def _key_source(transport: Transport, run: _State) -> Generator[Fetched]:
+    """GetItem, or BatchGetItem in chunks of 100 keys (unprocessed keys retried)."""
+    read, state = run.read, run.states[0]
     if state.get("done"):
         return
-    if run.plan.operation == "GetItem":
-        params = dict(request, ReturnConsumedCapacity="INDEXES")
-        response = conn.call("GetItem", params, fast=run.fast)
+    request = read.plan.request
+    capacity = {"ReturnConsumedCapacity": "INDEXES"} if read.capacity else {}
+    if read.operation == "GetItem":
+        response = transport.call("GetItem", {**request, **capacity}, parse="json")
         item = response.get("Item")
-        yield 0, [item] if item else [], {**response, "ScannedCount": 1 if item else 0}, {
-            "done": True}
+        yield 0, {**response, "Items": [item] if item else [], "ScannedCount": int(bool(item))},\
+            {}, {"done": True}
         return
-    keys = request["Keys"][state.get("offset", 0):]
-    extra = {k: v for k, v in request.items() if k not in ("TableName", "Keys")}
     offset = state.get("offset", 0)
-    for found, response in get_chunks(conn, request["TableName"], keys, extra=extra,
-                                      policy=conn.retry_policy, fast=run.fast):
-        chunk = keys[:100]
-        keys = keys[100:]
+    keys = request["Keys"][offset:]
+    extra = {k: v for k, v in request.items() if k not in ("TableName", "Keys")}
+    for found, response in get_chunks(transport, request["TableName"], keys, extra=extra,
+                                      policy=transport.retry_policy, fast=True):
+        chunk, keys = keys[:100], keys[100:]
         offset += len(chunk)
-        ordered = _in_key_order(found, chunk, run.query.schema.key_names)
-        yield 0, ordered, response, {"offset": offset, "done": not keys}
+        ordered = _in_key_order(found, chunk, read.query.schema.key_names)
+        yield 0, {**response, "Items": ordered}, {}, {"offset": offset, "done": not keys}
 
 
 def _in_key_order(found: list[dict[str, Any]], keys: list[dict[str, Any]],
@@ -217,73 +175,80 @@ def _in_key_order(found: list[dict[str, Any]], keys: list[dict[str, Any]],
     return [by_key[ident(k)] for k in keys if ident(k) in by_key]
 
 
-def _segment(conn: Connection, run: _Run, segment: int,
-             ) -> Iterator[tuple[int, list[Any], dict[str, Any], dict[str, Any]]]:
-    spec = run.query.spec
-    per_partition = run.plan.extra.get("requests")
-    base = per_partition[segment] if per_partition else run.plan.request
-    params = dict(base, ReturnConsumedCapacity="INDEXES") if run.capacity else dict(base)
-    total = len(run.states)
-    if total > 1 and not per_partition:
-        params.update(Segment=segment, TotalSegments=total)
-    page_size = spec.page_size
-    if spec.limit is not None and run.plan.chosen.filter is None:
-        page_size = min(page_size or spec.limit, spec.limit)
-    if page_size:
-        params["Limit"] = page_size
-    start = run.states[segment].get("key")
-    if run.states[segment].get("done"):
+@dataclass(frozen=True)
+class _Paging:
+    """How a sink wants its Query/Scan pages: their parser (orjson's, or pyarrow's for the
+    Arrow sink), the first request's Limit (a small first page lets pyarrow learn the schema
+    from few items), and whether to read ahead."""
+
+    parse: Callable[[bytes], dict[str, Any]] = parse_body
+    first_page: int | None = None
+    ahead: bool = True
+
+
+def _segment(transport: Transport, run: _State, segment: int,
+             paging: _Paging) -> Generator[Fetched]:
+    """One segment (or one partition value's Query): raw bodies, the next request sent as
+    soon as this page's LastEvaluatedKey is read off its bytes."""
+    read, spec = run.read, run.read.query.spec
+    state = run.states[segment]
+    if state.get("done"):
         return
-    first = run.first_page if not page_size else None
+    params = dict(read.requests[segment])
+    if read.capacity:
+        params["ReturnConsumedCapacity"] = "INDEXES"
+    if read.parallel:
+        params.update(Segment=segment, TotalSegments=len(read.requests))
+    page_size = spec.page_size
+    if spec.limit is not None and read.plan.chosen.filter is None:
+        page_size = min(page_size or spec.limit, spec.limit)
+    first = paging.first_page if not page_size else None
+    start = state.get("key")
     while True:
         if first:
             params["Limit"], first = first, None
-        elif not page_size:
+        elif page_size:
+            params["Limit"] = page_size
+        else:
             params.pop("Limit", None)
         if start:
             params["ExclusiveStartKey"] = start
-        if run.parse is not None:
-            with raw_bodies():
-                body = conn.call(run.plan.operation, params, fast=True)["Body"]
-            sure, guess = peek_last_key(body) if run.ahead else (False, None)
-            if sure:  # the consumer parses it, while the next request is on its way
-                start = binary_keys(guess)
-                yield segment, body, {"guess": guess}, {"key": start, "done": not start}
-                if not start:
-                    return
-                continue
-            response = run.parse(body)
-        else:
-            response = conn.call(run.plan.operation, params, fast=run.fast)
-        start = binary_keys(response.get("LastEvaluatedKey"))
-        yield segment, response.get("Items", []), response, {"key": start, "done": not start}
+        body = transport.call(read.operation, params, parse="raw")["Body"]
+        sure, guess = peek_last_key(body) if paging.ahead else (False, None)
+        payload: bytes | dict[str, Any] = body
+        if not sure:  # parse it here: its LastEvaluatedKey decides the next request
+            payload = paging.parse(body)
+            guess = payload.get("LastEvaluatedKey")
+        start = binary_keys(guess)
+        yield segment, payload, {"guess": guess}, {"key": start, "done": not start}
         if not start:
             return
 
 
-def _scan_pages(conn: Connection, run: _Run,
-                ) -> Generator[tuple[int, list[Any], dict[str, Any], dict[str, Any]]]:
-    if len(run.states) == 1:
-        yield from _segment(conn, run, 0)
-        return
-    if run.plan.extra.get("requests"):  # one Query per partition value, in order
-        for index in range(len(run.states)):
-            yield from _segment(conn, run, index)
-        return
-    yield from _parallel(conn, run)
+def _fetched(transport: Transport, run: _State, paging: _Paging, *,
+             threaded: bool) -> Generator[Fetched]:
+    """Every response of the read, in the order the caller gets them: key reads, one Query
+    per partition value in value order, or segments (each in its own thread when
+    `threaded`, which also fetches ahead of a caller reading one segment)."""
+    read = run.read
+    if read.keyed:
+        return _key_source(transport, run)
+    streams = [_segment(transport, run, s, paging) for s in range(len(read.requests))]
+    if read.parallel or (threaded and len(streams) == 1):
+        return _ahead(streams)
+    return (page for stream in streams for page in stream)
 
 
-def _parallel(conn: Connection, run: _Run,
-              ) -> Generator[tuple[int, list[Any], dict[str, Any], dict[str, Any]]]:
-    """Run every segment in its own thread; pages reach the caller through a bounded queue."""
-    segments = len(run.states)
-    pages: queue.Queue[Any] = queue.Queue(maxsize=2 * segments)
+def _ahead(streams: list[Generator[Fetched]]) -> Generator[Fetched]:
+    """Run each stream in its own thread; responses reach the caller through a bounded
+    queue (two per stream), so the server works on the next while this one is used."""
+    pages: queue.Queue[Any] = queue.Queue(maxsize=2 * len(streams))
     stop = threading.Event()
     finished = object()
 
-    def work(segment: int) -> None:
+    def work(source: Generator[Fetched]) -> None:
         try:
-            for page in _segment(conn, run, segment):
+            for page in source:
                 while not stop.is_set():
                     try:
                         pages.put(page, timeout=0.1)
@@ -297,11 +262,11 @@ def _parallel(conn: Connection, run: _Run,
         finally:
             pages.put(finished)
 
-    threads = [threading.Thread(target=work, args=(s,), daemon=True, name=f"scan-seg-{s}")
-               for s in range(segments)]
+    threads = [threading.Thread(target=work, args=(s,), daemon=True, name=f"read-{n}")
+               for n, s in enumerate(streams)]
     for thread in threads:
         thread.start()
-    running = segments
+    running = len(threads)
     try:
         while running:
             page = pages.get()
@@ -322,187 +287,222 @@ def _parallel(conn: Connection, run: _Run,
             thread.join()
 
 
-def run(conn: Connection, query: Query) -> Result:
-    """Every item of a query (up to its limit)."""
-    prepared = _prepare(conn, query)
-    items: list[Any] = []
-    raw: list[dict[str, Any]] = []
-    cursor = prepared.cursor()
-    with paused_gc():
-        for page in _pages(conn, prepared):
-            items.extend(page.items)
-            raw.extend(page.raw)
-            cursor = page.cursor
-    model = query.model if query.spec.shape == "model" else None
-    return Result(items, raw, plan=prepared.plan, stats=prepared.stats, cursor=cursor,
-                  frame=_frame_maker(model, query), table=_table_maker(model, query))
-
-
-def frame(conn: Connection, query: Query, *, flatten: bool = False,
-          numbers: str = "exact") -> Any:
-    """Every item of a query as a DataFrame, built page by page from the wire items (no
-    per-item dicts or objects on the way), with the GC paused; ``.attrs`` holds the plan's
-    sentence and the read's Stats."""
-    model = query.model if query.spec.shape == "model" else None
-    spec = _frame_spec(model, query, flatten, numbers)
-    from ..frames._pandas import FrameBuilder, frame_from_items
-
-    def build(ahead: bool) -> Any:
-        prepared = _prepare(conn, query, decode=False)
-        if not _streams(prepared):
-            built = frame_from_items(_wire_items(conn, prepared), spec)
-        else:
-            prepared.parse, prepared.ahead = parse_body, ahead
-            builder = FrameBuilder(spec)
-            with paused_gc():
-                for items in _streamed(conn, prepared):
-                    for item in items if prepared.hidden else ():
-                        for name in prepared.hidden:
-                            item.pop(name, None)
-                    builder.add(items)
-                built = builder.finish()
-        prepared.stats.elapsed = time.perf_counter() - prepared.started
-        built.attrs.update(plan=prepared.plan.sentence, stats=prepared.stats)
-        return built
-
-    return _read_ahead(build)
-
-
-def arrow(conn: Connection, query: Query, *, numbers: str = "exact") -> Any:
-    """Every item of a query as a pyarrow Table: response bodies parsed by pyarrow, columns
-    typed by Arrow compute (see `_arrow`); key reads and limits take the Python path."""
-    from ..frames._arrow import arrow_from_items, table_from_chunks
-
-    projection = query.spec.projection
-    columns = (list(dict.fromkeys(str(p.elements[0]) for p in projection))
-               if projection else None)
-    model = query.model if query.spec.shape == "model" else None
-    kinds = _frame_spec(model, query, False, numbers).kinds
-
-    def build(ahead: bool) -> Any:
-        prepared = _prepare(conn, query, decode=False)
-        if not _streams(prepared):
-            return arrow_from_items(_wire_items(conn, prepared), columns=columns, kinds=kinds,
-                                    numbers=numbers)
-        return table_from_chunks(_arrow_pages(conn, prepared, ahead=ahead), columns=columns,
-                                 drop=prepared.hidden, kinds=kinds, numbers=numbers)
-
-    return _read_ahead(build)
-
+# --- the accounting stage -----------------------------------------------------------------------
 
 class _MisreadAhead(Exception):
     """A page's LastEvaluatedKey, read ahead from its bytes, was not the parsed one."""
 
 
+def _pages(transport: Transport, run: _State, *, paging: _Paging = _Paging(),
+           threaded: bool = False) -> Iterator[Page]:
+    """Each page parsed, checked, cut at the limit, accounted for (stats, progress, cursor
+    state) and handed out with the cursor that resumes after it. ``Page.raw`` holds the
+    page's items as parsed (wire dicts, or an Arrow struct array from pyarrow's parser)."""
+    read = run.read
+    remaining = read.query.spec.limit
+    desc = f"{read.operation} {read.query.schema.name}"
+    source = _fetched(transport, run, paging, threaded=threaded)
+    with Progress(total=read.plan.extra.get("item_count"), desc=desc,
+                  enabled=read.query.spec.progress) as progress, closing(source):
+        for segment, payload, meta, page_state in source:
+            if isinstance(payload, bytes):
+                response = paging.parse(payload)
+                if response.get("LastEvaluatedKey") != meta.get("guess"):
+                    raise _MisreadAhead
+            else:
+                response = payload
+            items = response.get("Items", [])
+            cut = remaining is not None and len(items) >= remaining
+            kept = items[:remaining] if cut else items
+            run.stats.add(response, returned=len(kept))
+            progress.update(response.get("ScannedCount", len(kept)))
+            state = page_state
+            if cut and len(kept) and len(kept) < len(items):
+                state = _state_after(read, kept[-1])
+            before = [dict(s) for s in run.states]
+            run.states[segment] = state
+            run.stats.elapsed = time.perf_counter() - run.started
+            yield Page(kept, kept, run.cursor(), len(kept),
+                       response.get("ScannedCount", len(kept)), segment,
+                       _resumer(read, before, segment, kept))
+            if remaining is not None:
+                remaining -= len(kept)
+                if remaining <= 0:
+                    return
+
+
+def _resumer(read: Read, before: list[dict[str, Any]], segment: int,
+             raw: Any) -> Callable[[int], str] | None:
+    """A function giving the cursor that resumes after item i of a page."""
+    if not isinstance(raw, list):
+        return None
+    # Projections drop added key attributes from the items later: keep the keys first then.
+    keys = ([{k: item[k] for k in read.key_names if k in item} for item in raw]
+            if read.hidden else list(raw))
+
+    def resume(index: int) -> str:
+        states = [dict(s) for s in before]
+        states[segment] = _state_after(read, keys[index])
+        return encode_cursor(read.fingerprint, states, read.cursor_key)
+
+    return resume
+
+
+def _state_after(read: Read, last: dict[str, Any]) -> dict[str, Any]:
+    """Cursor state that resumes right after `last` (a limit stopped inside a page)."""
+    if read.operation == "BatchGetItem":
+        keys = read.plan.request["Keys"]
+        key = binary_keys({k: last[k] for k in read.query.schema.key_names})
+        position = keys.index(key) + 1
+        return {"offset": position, "done": position >= len(keys)}
+    return {"key": binary_keys({k: last[k] for k in read.key_names if k in last}),
+            "done": False}
+
+
 def _read_ahead(build: Callable[[bool], Any]) -> Any:
-    """`build(True)`: each page's next request goes out as soon as its LastEvaluatedKey is
-    found in the raw bytes (`peek_last_key`), before the page is parsed, taking the parse
-    off the path between one request and the next. Every page is checked against its parse;
-    on a mismatch (only an item attribute of that very name can mislead the peek) the read
-    starts again without reading ahead, so the result is always the plain one."""
+    """`build(True)` reads ahead (see `_segment`). Every page is checked against its parse;
+    on a mismatch (only an item attribute named LastEvaluatedKey can mislead the peek) the
+    read starts again without reading ahead, so the result is always the plain one."""
     try:
         return build(True)
     except _MisreadAhead:
         return build(False)
 
 
-def _streams(prepared: _Run) -> bool:
-    """Whether the Arrow path applies: Query/Scan pages taken whole (no limit to cut them)."""
-    return (prepared.plan.operation not in ("GetItem", "BatchGetItem")
-            and prepared.query.spec.limit is None)
+def _hide(read: Read, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop the key attributes a projection added only for the cursor."""
+    for item in items if read.hidden else ():
+        for name in read.hidden:
+            item.pop(name, None)
+    return items
 
 
-def _wire_items(conn: Connection, prepared: _Run) -> list[dict[str, Any]]:
+# --- the sinks ----------------------------------------------------------------------------------
+
+def _decoder(query: Query) -> Callable[[dict[str, Any]], Any] | None:
+    shape, model = query.spec.shape, query.model
+    if shape == "model" and model is not None:
+        from_item: Callable[[dict[str, Any]], Any] = model.from_item
+        return from_item
+    if shape == "wire":
+        return None
+    return decode_item
+
+
+def _item_pages(transport: Transport, query: Query, *, threaded: bool,
+                ) -> tuple[_State, Iterator[Page]]:
+    """Pages whose items are the query's shape (objects, dicts or wire items with bytes)."""
+    decode = _decoder(query)
+    wire = query.spec.shape == "wire"
+
+    def pages(run: _State, ahead: bool) -> Iterator[Page]:
+        for page in _pages(transport, run, paging=_Paging(ahead=ahead), threaded=threaded):
+            raw = binary_items(page.raw) if wire else page.raw
+            kept = _hide(run.read, raw)
+            items = kept if decode is None else [decode(item) for item in kept]
+            yield replace(page, items=items, raw=kept, count=len(items))
+
+    run = _begin(prepare(transport, query))
+    return run, _restarting(transport, query, run, pages)
+
+
+def _restarting(transport: Transport, query: Query, run: _State,
+                pages: Callable[[_State, bool], Iterator[Page]]) -> Iterator[Page]:
+    """Pages read ahead; after a misread, the same read again without reading ahead (pages
+    already handed out are not handed out twice: the new run resumes from the states)."""
+    try:
+        yield from pages(run, True)
+    except _MisreadAhead:
+        again = _State(replace(run.read, start=tuple(dict(s) for s in run.states)),
+                       run.states, run.stats, run.started)
+        yield from pages(again, False)
+
+
+def run(transport: Transport, query: Query) -> Result:
+    """Every item of a query (up to its limit), as a Result with plan, stats and cursor."""
+    state, pages = _item_pages(transport, query, threaded=query.spec.limit is None)
+    items: list[Any] = []
     raw: list[dict[str, Any]] = []
     with paused_gc():
-        for page in _pages(conn, prepared):
+        for page in pages:
+            items.extend(page.items)
             raw.extend(page.raw)
-    return raw
+    stats = state.finish(transport)
+    return Result(items, raw, plan=state.read.plan, stats=stats, cursor=state.cursor(),
+                  query=query)
 
 
-def _arrow_pages(conn: Connection, prepared: _Run, *, ahead: bool) -> list[Any]:
-    """Each response page's items as an Arrow struct array (stats and progress kept)."""
-    from ..frames._arrow import ArrowReader
-
-    prepared.parse, prepared.ahead = ArrowReader().read, ahead
-    # pyarrow infers the schema from the first page, and a page whose strings it took for
-    # timestamps is parsed again: make that a page of a few items, not of a megabyte
-    prepared.first_page = 100
-    return list(_streamed(conn, prepared))
+def run_pages(transport: Transport, query: Query) -> Iterator[Page]:
+    """Pages of a query, each with the cursor that resumes after it (fetched as the caller
+    asks, but for parallel segments, which run in threads)."""
+    state, pages = _item_pages(transport, query, threaded=False)
+    yield from pages
+    state.finish(transport)
 
 
-def _streamed(conn: Connection, prepared: _Run) -> Iterator[Any]:
-    """Each Query/Scan page's items as they arrive, stats and progress kept. Pages are
-    fetched ahead in a thread (one per segment), so the server works on the next page
-    while the caller decodes this one."""
-    source = (_scan_pages(conn, prepared) if prepared.plan.extra.get("requests")
-              else _parallel(conn, prepared))
-    desc = f"{prepared.plan.operation} {prepared.query.schema.name}"
-    with Progress(total=prepared.plan.extra.get("item_count"), desc=desc,
-                  enabled=prepared.query.spec.progress) as progress, closing(source):
-        # (closing: on an error the reader threads stop now, not when the traceback goes)
-        for _segment, page, answer, _state in source:
-            items, response = _parsed(prepared, page, answer)
-            prepared.stats.add(response, returned=len(items))
-            progress.update(response.get("ScannedCount", len(items)))
-            yield items
+def frame(transport: Transport, query: Query, *, flatten: bool = False,
+          numbers: str = "exact") -> Any:
+    """Every item of a query as a DataFrame, built page by page from the wire items (no
+    per-item dicts or objects on the way); ``.attrs`` holds the plan's sentence and the
+    read's Stats."""
+    from ..frames import FrameBuilder
+
+    spec = frame_spec(query, flatten, numbers)
+    read = prepare(transport, query)
+
+    def build(ahead: bool) -> Any:
+        state = _begin(read)
+        builder = FrameBuilder(spec)
+        with paused_gc():
+            for page in _pages(transport, state, paging=_Paging(ahead=ahead),
+                               threaded=query.spec.limit is None):
+                builder.add(_hide(read, page.raw))
+            built = builder.finish()
+        built.attrs.update(plan=read.plan.sentence, stats=state.finish(transport))
+        return built
+
+    return _read_ahead(build)
 
 
-def _parsed(prepared: _Run, page: Any, response: dict[str, Any],
-            ) -> tuple[Any, dict[str, Any]]:
-    """A page's items and response; a page read ahead (its raw body) is parsed here and its
-    LastEvaluatedKey checked against the one its next request used."""
-    if isinstance(page, bytes) and prepared.parse is not None:
-        guess = response["guess"]
-        response = prepared.parse(page)
-        if response.get("LastEvaluatedKey") != guess:
-            raise _MisreadAhead
-        page = response.get("Items", [])
-    return page, response
+def arrow(transport: Transport, query: Query, *, numbers: str = "exact") -> Any:
+    """Every item of a query as a pyarrow Table, the Stats in its schema metadata: response
+    bodies parsed by pyarrow and typed by Arrow compute (see `frames`); key reads and limits
+    take the Python path to the same table."""
+    from ..frames import ArrowReader, arrow_from_items, table_from_chunks
 
-
-def _frame_kind(f: Any) -> str | None:
-    """The frames kind of a model field whose decoding a whole-column conversion reproduces
-    (plain scalars, not TTL or JSON fields); None for the others."""
-    from ..frames._pandas import FRAME_KINDS
-
-    kind = f.node.kind.value
-    return kind if kind in FRAME_KINDS and not (f.spec.ttl or f.spec.as_json) else None
-
-
-def _frame_spec(model: Any, query: Query, flatten: bool, numbers: str = "exact") -> Any:
-    from ..frames._pandas import FrameSpec
-
+    spec = frame_spec(query, False, numbers)
     projection = query.spec.projection
-    columns = list(dict.fromkeys(str(p) for p in projection)) if projection else None
-    nested = bool(projection) and any(len(p.elements) > 1 for p in projection or ())
-    if model is None:
-        return FrameSpec(flatten=flatten or nested, columns=columns, only=columns,
-                         numbers=numbers)
-    attrs = model.__dynamorm_attrs__
-    return FrameSpec(
-        flatten=flatten, columns=columns or list(attrs),
-        decoders={name: f.decode for name, f in attrs.items()},
-        names={name: f.py_name for name, f in attrs.items()},
-        kinds={name: kind for name, f in attrs.items() if (kind := _frame_kind(f)) is not None},
-        numbers=numbers)
+    columns = (list(dict.fromkeys(str(p.elements[0]) for p in projection))
+               if projection else None)
+    read = prepare(transport, query)
+    streams = not read.keyed and query.spec.limit is None
+
+    def build(ahead: bool) -> Any:
+        state = _begin(read)
+        if not streams:
+            items = [item for page in _pages(transport, state) for item in page.raw]
+            table = arrow_from_items(_hide(read, items), columns=columns, kinds=spec.kinds,
+                                     numbers=numbers)
+        else:
+            # pyarrow infers the schema from the first page, and a page whose strings it took
+            # for timestamps is parsed again: make that a page of a few items
+            paging = _Paging(first_page=100, ahead=ahead)
+            paging = replace(paging, parse=ArrowReader().read)
+            chunks = [page.raw for page in _pages(transport, state, paging=paging,
+                                                  threaded=True)]
+            table = table_from_chunks(chunks, columns=columns, drop=read.hidden,
+                                      kinds=spec.kinds, numbers=numbers)
+        return with_stats(table, read.plan.sentence, state.finish(transport))
+
+    return _read_ahead(build)
 
 
-def _frame_maker(model: Any, query: Query) -> Callable[..., Any]:
-    from ..frames._pandas import frame_from_items
-
-    return lambda raw, flatten=False, numbers="exact": frame_from_items(
-        raw, _frame_spec(model, query, flatten, numbers))
-
-
-def _table_maker(model: Any, query: Query) -> Callable[..., Any]:
-    from ..frames._arrow import arrow_from_items
-
-    def table(raw: list[dict[str, Any]], numbers: str = "exact") -> Any:
-        return arrow_from_items(raw, kinds=_frame_spec(model, query, False, numbers).kinds,
-                                numbers=numbers)
-
-    return table
+def with_stats(table: Any, sentence: str, stats: Stats) -> Any:
+    """An Arrow table carrying the plan's sentence and the read's Stats in its metadata."""
+    metadata = dict(table.schema.metadata or {})
+    metadata.update({b"dynamorm_lab.plan": sentence.encode(),
+                     b"dynamorm_lab.stats": stats.to_json().encode()})
+    return table.replace_schema_metadata(metadata)
 
 
 def _counting(request: dict[str, Any]) -> dict[str, Any]:
@@ -519,20 +519,22 @@ def _counting(request: dict[str, Any]) -> dict[str, Any]:
     return counting
 
 
-def count(conn: Connection, query: Query) -> int:
-    """How many items match, counted by DynamoDB (Select=COUNT), across pages and segments."""
-    prepared = _prepare(conn, query)
-    if prepared.plan.operation in ("GetItem", "BatchGetItem"):
-        return sum(len(page.raw) for page in _pages(conn, prepared))
-    plan = prepared.plan
-    extra = dict(plan.extra)
-    if extra.get("requests"):
-        extra["requests"] = [_counting(r) for r in extra["requests"]]
-    counting = Plan(plan.table, plan.chosen, plan.candidates, _counting(plan.request),
-                    plan.suggestion, None, extra)
-    prepared.plan = counting
-    total = 0
-    for _segment, _items, response, _state in _scan_pages(conn, prepared):
-        total += int(response.get("Count", 0))
-        prepared.stats.add(response, returned=int(response.get("Count", 0)))
+def count(transport: Transport, query: Query) -> int:
+    """How many items match, counted by DynamoDB (Select=COUNT), across pages and segments;
+    the Stats are the transport's ``last_stats``."""
+    read = prepare(transport, query)
+    state = _begin(read)
+    if read.keyed:
+        total = sum(len(page.raw) for page in _pages(transport, state))
+    else:
+        counting = replace(read, requests=tuple(_counting(r) for r in read.requests))
+        state = _begin(counting)
+        total = 0
+        for segment, payload, _meta, page_state in _fetched(
+                transport, state, _Paging(ahead=False), threaded=False):
+            response = payload if isinstance(payload, dict) else parse_body(payload)
+            total += int(response.get("Count", 0))
+            state.stats.add(response, returned=int(response.get("Count", 0)))
+            state.states[segment] = page_state
+    state.finish(transport)
     return total

@@ -11,7 +11,7 @@ from .._core.schema import TableSchema, check_table_name
 from ..errors import DynamoDBError, TableNotFound, ValidationError
 
 if TYPE_CHECKING:
-    from .._connection import Connection
+    from .transport import Transport
 
 __all__ = [
     "create_table", "delete_table", "describe", "exists", "list_tables", "poll_until",
@@ -34,7 +34,7 @@ def _table_name(model_or_name: Any) -> str:
 
 
 def create_table(
-    conn: Connection,
+    transport: Transport,
     model: Any,
     *,
     billing: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST",
@@ -58,11 +58,11 @@ def create_table(
         raise ValidationError("provisioned capacity must be at least 1 read and 1 write unit")
     request = table.create_table_request(billing=billing, read_capacity=read_capacity,
                                          write_capacity=write_capacity, stream=stream)
-    conn.call("CreateTable", request)
+    transport.call("CreateTable", request)
     if wait or (ttl and table.ttl_attribute):
-        wait_active(conn, table.name, timeout=timeout)
+        wait_active(transport, table.name, timeout=timeout)
     if ttl and table.ttl_attribute:
-        conn.call("UpdateTimeToLive", {
+        transport.call("UpdateTimeToLive", {
             "TableName": table.name,
             "TimeToLiveSpecification": {"Enabled": True, "AttributeName": table.ttl_attribute},
         })
@@ -81,10 +81,10 @@ def poll_until(done: Callable[[], bool], *, what: str, table: str,
         delay = min(delay * 2, 2.0)
 
 
-def wait_active(conn: Connection, name: str, *, timeout: float = 300.0) -> None:
+def wait_active(transport: Transport, name: str, *, timeout: float = 300.0) -> None:
     """Wait until the table and all its GSIs are ACTIVE."""
     def active() -> bool:
-        description = conn.call("DescribeTable", {"TableName": name})["Table"]
+        description = transport.call("DescribeTable", {"TableName": name})["Table"]
         statuses = [description.get("TableStatus")] + [
             g.get("IndexStatus", "ACTIVE") for g in description.get("GlobalSecondaryIndexes", [])]
         return all(s == "ACTIVE" for s in statuses)
@@ -92,33 +92,33 @@ def wait_active(conn: Connection, name: str, *, timeout: float = 300.0) -> None:
     poll_until(active, what=f"table {name} is still not ACTIVE", table=name, timeout=timeout)
 
 
-def delete_table(conn: Connection, model_or_name: Any, *, wait: bool = True,
+def delete_table(transport: Transport, model_or_name: Any, *, wait: bool = True,
                  timeout: float = 300.0) -> None:
     """Delete a table; with `wait`, return once DynamoDB no longer knows it."""
     name = _table_name(model_or_name)
-    conn.call("DeleteTable", {"TableName": name})
-    conn.forget_stats(name)
+    transport.call("DeleteTable", {"TableName": name})
+    transport.forget_stats(name)
     if wait:
-        poll_until(lambda: not exists(conn, name), what=f"table {name} still exists",
+        poll_until(lambda: not exists(transport, name), what=f"table {name} still exists",
                    table=name, timeout=timeout)
 
 
-def exists(conn: Connection, model_or_name: Any) -> bool:
+def exists(transport: Transport, model_or_name: Any) -> bool:
     """True when the table exists (in any status)."""
     try:
-        conn.call("DescribeTable", {"TableName": _table_name(model_or_name)})
+        transport.call("DescribeTable", {"TableName": _table_name(model_or_name)})
     except TableNotFound:
         return False
     return True
 
 
-def describe(conn: Connection, model_or_name: Any) -> TableSchema:
+def describe(transport: Transport, model_or_name: Any) -> TableSchema:
     """The live table as a TableSchema (keys, indexes, TTL attribute, counts)."""
     name = _table_name(model_or_name)
-    description = conn.call("DescribeTable", {"TableName": name})["Table"]
+    description = transport.call("DescribeTable", {"TableName": name})["Table"]
     ttl_attribute = None
     try:
-        ttl = conn.call("DescribeTimeToLive", {"TableName": name})["TimeToLiveDescription"]
+        ttl = transport.call("DescribeTimeToLive", {"TableName": name})["TimeToLiveDescription"]
         if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
             ttl_attribute = ttl.get("AttributeName")
     except DynamoDBError:
@@ -126,12 +126,12 @@ def describe(conn: Connection, model_or_name: Any) -> TableSchema:
     return TableSchema.from_description(description, ttl_attribute)
 
 
-def list_tables(conn: Connection) -> list[str]:
+def list_tables(transport: Transport) -> list[str]:
     """Every table name, following ListTables pagination."""
     names: list[str] = []
     params: dict[str, Any] = {}
     while True:
-        page = conn.call("ListTables", params)
+        page = transport.call("ListTables", params)
         names.extend(page.get("TableNames", []))
         last = page.get("LastEvaluatedTableName")
         if not last:

@@ -29,7 +29,7 @@ from .._core.requests import (
 from ..errors import TransactionCancelled, ValidationError
 
 if TYPE_CHECKING:
-    from .._connection import Connection
+    from .transport import Transport
 
 __all__ = ["CancelledAction", "Transaction", "transact_get"]
 
@@ -81,10 +81,10 @@ class Transaction:
     ...     tx.update(account_b, Account.balance.set(Account.balance + 10))
     """
 
-    def __init__(self, conn: Connection, *, token: str | None = None) -> None:
+    def __init__(self, transport: Transport, *, token: str | None = None) -> None:
         if token is not None and not (isinstance(token, str) and 1 <= len(token) <= 36):
             raise ValidationError("an idempotency token is a string of 1 to 36 characters")
-        self._conn = conn
+        self._conn = transport
         self.token = token or str(uuid.uuid4())
         self._actions: list[_Action] = []
         self.committed = False
@@ -227,7 +227,7 @@ class Transaction:
             self.commit()
 
 
-def transact_get(conn: Connection, pairs: Sequence[tuple[type[Model], Any]]) -> list[Any]:
+def transact_get(transport: Transport, pairs: Sequence[tuple[type[Model], Any]]) -> list[Any]:
     """Read up to 100 items in one consistent snapshot; None where an item is missing."""
     if not 1 <= len(pairs) <= MAX_ACTIONS:
         raise ValidationError(f"transact_get reads 1 to {MAX_ACTIONS} items")
@@ -235,6 +235,6 @@ def transact_get(conn: Connection, pairs: Sequence[tuple[type[Model], Any]]) -> 
     for model, key in pairs:
         wire = wire_key(model, key)
         entries.append({"Get": {"TableName": model.__table__, "Key": wire}})
-    response = conn.call("TransactGetItems", {"TransactItems": entries})
+    response = transport.call("TransactGetItems", {"TransactItems": entries})
     return [model.from_item(r["Item"]) if r.get("Item") else None
             for (model, _key), r in zip(pairs, response.get("Responses", []), strict=True)]

@@ -2,10 +2,13 @@
 
 botocore parses every response by walking the output shape member by member; for a page of
 items that is most of the client's time. Registering a `response_parser_factory` on the
-session (the extension point botocore provides for this) lets the read operations' bodies be
-read with one JSON parse instead, while signing, retries, error parsing and every other
-operation stay botocore's. The price: binary values arrive as base64 text, which the codec
-decodes itself (`decode_binary`).
+session (the extension point botocore provides for this) lets the library read its read
+operations' bodies with one JSON parse, or take them raw for its own parser (the read
+pipeline parses Query/Scan pages itself, after peeking at their LastEvaluatedKey), while
+signing, retries, error parsing and every other operation stay botocore's. The one client a
+connection has does this only inside `parsing()`, so the client itself behaves as botocore's
+for everyone else. The price: binary values arrive as base64 text, which the codec decodes
+itself (`decode_binary`).
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 from .._core.codec import decode_binary
 
-__all__ = ["FAST_OPERATIONS", "binary_keys", "fast_parser_factory", "parse_body", "peek_last_key",
-           "raw_bodies"]
+__all__ = ["FAST_OPERATIONS", "Parse", "binary_items", "binary_keys", "parse_body",
+           "parser_factory", "parsing", "peek_last_key"]
 
 FAST_OPERATIONS = frozenset({"Query", "Scan", "GetItem", "BatchGetItem"})
 _FAST_SHAPES = frozenset({"QueryOutput", "ScanOutput", "GetItemOutput", "BatchGetItemOutput"})
@@ -33,42 +36,49 @@ except ImportError:  # orjson is optional: the standard library is correct, only
     pass
 
 
+# How this thread's read responses are parsed: "botocore" (the default, for every caller of
+# the client), "json" (one JSON pass) or "raw" (the body itself, parsed by the caller).
+Parse = Literal["botocore", "json", "raw"]
 _MODE = threading.local()
 
 
 @contextmanager
-def raw_bodies() -> Iterator[None]:
-    """In this thread, read responses come back as ``{"Body": bytes}``, unparsed (for the
-    Arrow path, which parses them with pyarrow)."""
-    before = getattr(_MODE, "raw", False)
-    _MODE.raw = True
+def parsing(mode: Parse) -> Iterator[None]:
+    """In this thread, read responses (Query, Scan, GetItem, BatchGetItem) are parsed as
+    `mode` says: ``"json"`` in one JSON pass (binary as base64 text), ``"raw"`` not at all
+    (``{"Body": bytes}``, for the caller's own parser). Other operations, and every call
+    outside this block, keep botocore's parser."""
+    before = getattr(_MODE, "mode", "botocore")
+    _MODE.mode = mode
     try:
         yield
     finally:
-        _MODE.raw = before
+        _MODE.mode = before
 
 
-def fast_parser_factory() -> Any:
-    """A botocore response-parser factory that parses Query/Scan/GetItem/BatchGetItem output
-    bodies in one JSON pass (botocore's parsers load only when a connection is made)."""
+def parser_factory() -> Any:
+    """A botocore response-parser factory whose JSON parser reads Query/Scan/GetItem/
+    BatchGetItem bodies as `parsing()` says (botocore's parsers load only when a client is
+    made)."""
     from botocore.parsers import JSONParser, ResponseParserFactory
 
-    class FastJSONParser(JSONParser):  # type: ignore[misc]
+    class ReadParser(JSONParser):  # type: ignore[misc]
         def _do_parse(self, response: dict[str, Any], shape: Any) -> Any:
-            if shape is not None and shape.name in _FAST_SHAPES:
-                body = response["body"]
-                parsed = {"Body": body} if getattr(_MODE, "raw", False) else parse_body(body)
-                self._inject_response_metadata(parsed, response["headers"])
-                return parsed
-            return super()._do_parse(response, shape)
+            mode = getattr(_MODE, "mode", "botocore")
+            if mode == "botocore" or shape is None or shape.name not in _FAST_SHAPES:
+                return super()._do_parse(response, shape)
+            body = response["body"]
+            parsed = {"Body": body} if mode == "raw" else parse_body(body)
+            self._inject_response_metadata(parsed, response["headers"])
+            return parsed
 
-    class FastParserFactory(ResponseParserFactory):  # type: ignore[misc]
+    class ReadParserFactory(ResponseParserFactory):  # type: ignore[misc]
         def create_parser(self, protocol_name: str) -> Any:
             if protocol_name == "json":
-                return FastJSONParser(**self._defaults)
+                return ReadParser(**self._defaults)
             return super().create_parser(protocol_name)
 
-    return FastParserFactory()
+    return ReadParserFactory()
 
 
 def parse_body(body: bytes) -> Any:
@@ -98,6 +108,24 @@ def peek_last_key(body: bytes) -> tuple[bool, Any]:
     except ValueError:
         return False, None
     return (True, key) if isinstance(key, dict) and key else (False, None)
+
+
+def binary_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Items read in one JSON pass, with their binary values (B, BS, inside lists and maps)
+    as bytes again: wire items exactly as botocore's own parser gives them."""
+    return [{name: _binary(av) for name, av in item.items()} for item in items]
+
+
+def _binary(av: dict[str, Any]) -> dict[str, Any]:
+    if "B" in av:
+        return {"B": decode_binary(av["B"])}
+    if "BS" in av:
+        return {"BS": [decode_binary(v) for v in av["BS"]]}
+    if "L" in av:
+        return {"L": [_binary(v) for v in av["L"]]}
+    if "M" in av:
+        return {"M": {k: _binary(v) for k, v in av["M"].items()}}
+    return av
 
 
 def binary_keys(key: dict[str, Any] | None) -> dict[str, Any] | None:

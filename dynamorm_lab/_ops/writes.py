@@ -29,7 +29,7 @@ from .batch import (
 from .progress import Progress
 
 if TYPE_CHECKING:
-    from .._connection import Connection
+    from .transport import Transport
 
 __all__ = ["BatchGetResult", "BatchWriter", "batch_get", "batch_write"]
 
@@ -64,7 +64,7 @@ def _pairs(target: Any, keys: Iterable[Any] | None) -> list[tuple[type[Model], A
     return pairs
 
 
-def batch_get(conn: Connection, target: Any, keys: Iterable[Any] | None = None, *,
+def batch_get(transport: Transport, target: Any, keys: Iterable[Any] | None = None, *,
               consistent: bool = False, attributes: Sequence[str] | None = None,
               policy: RetryPolicy | None = None) -> BatchGetResult:
     """Read any number of keys of one model, or (Model, key) pairs over several models."""
@@ -87,7 +87,7 @@ def batch_get(conn: Connection, target: Any, keys: Iterable[Any] | None = None, 
                 [model.path(a) for a in names], ph)
             ph.into(options)
         extra[table] = options
-    found, _missing = get_keys(conn, wire, extra=extra, policy=policy, fast=True)
+    found, _missing = get_keys(transport, wire, extra=extra, policy=policy, fast=True)
     aligned = [None if item is None else model.from_item(item)
                for (model, _key), item in zip(pairs, found, strict=True)]
     missing = [pair for pair, obj in zip(pairs, aligned, strict=True) if obj is None]
@@ -131,7 +131,7 @@ def _delete_request(target: Any) -> WriteRequest:
     return WriteRequest(model.__table__, {"DeleteRequest": {"Key": key}}, key, target)
 
 
-def batch_write(conn: Connection, puts: Iterable[Model] = (), deletes: Iterable[Any] = (), *,
+def batch_write(transport: Transport, puts: Iterable[Model] = (), deletes: Iterable[Any] = (), *,
                 policy: RetryPolicy | None = None, progress: bool | None = None,
                 raise_on_failure: bool = True) -> WriteReport:
     """Put and delete any number of objects with BatchWriteItem (25 a request).
@@ -144,7 +144,7 @@ def batch_write(conn: Connection, puts: Iterable[Model] = (), deletes: Iterable[
     requests = [_put_request(obj, now) for obj in _objects(puts)]
     requests += [_delete_request(target) for target in deletes]
     with Progress(total=len(requests), desc="batch write", enabled=progress) as bar:
-        report = write_requests(conn, requests, policy=policy, on_progress=bar.update)
+        report = write_requests(transport, requests, policy=policy, on_progress=bar.update)
     _apply_written(requests, report)
     _finish(report, raise_on_failure)
     return report
@@ -176,9 +176,9 @@ class BatchWriter:
     >>> writer.report
     """
 
-    def __init__(self, conn: Connection, *, policy: RetryPolicy | None = None,
+    def __init__(self, transport: Transport, *, policy: RetryPolicy | None = None,
                  raise_on_failure: bool = True) -> None:
-        self._conn = conn
+        self._conn = transport
         self._policy = policy
         self._raise = raise_on_failure
         self._pending: list[WriteRequest] = []

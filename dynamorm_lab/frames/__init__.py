@@ -33,10 +33,12 @@ from ._pandas import (
     FrameSpec,
     fits_int64,
     frame_from_items,
+    frame_records,
     frame_series,
     integers,
     number_form,
     spread_rows,
+    table_frame,
 )
 
 __all__ = [
@@ -47,10 +49,12 @@ __all__ = [
     "arrow_from_items",
     "fits_int64",
     "frame_from_items",
+    "frame_records",
     "frame_series",
     "integers",
     "number_form",
     "numbers_from_texts",
     "spread_rows",
+    "table_frame",
     "table_from_chunks",
 ]

@@ -15,7 +15,8 @@ from .._core.gcpause import paused_gc
 from .._core.query import numbers_option
 
 __all__ = ["FRAME_KINDS", "FrameBuilder", "FrameSpec", "fits_int64", "frame_from_items",
-           "frame_series", "integers", "number_form", "spread_rows"]
+           "frame_records", "frame_series", "integers", "number_form", "spread_rows",
+           "table_frame"]
 
 _INT64 = (-(2**63), 2**63 - 1)
 
@@ -381,3 +382,21 @@ def frame_series(pd: Any, values: list[Any], tags: set[str], missing: int, index
         return pd.Series(values, index=index)
     series = pd.Series(values, dtype=object, index=index)
     return series.where(series.notna(), pd.NA) if missing or "NULL" in tags else series
+
+
+def table_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> Any:
+    """A DataFrame of plain rows (reports, plans, descriptions): the one place the other
+    layers' ``to_pandas()`` methods build a frame."""
+    import pandas as pd
+
+    return pd.DataFrame(list(rows), columns=list(columns) if columns is not None else None)
+
+
+def frame_records(frame: Any) -> list[dict[str, Any]]:
+    """A frame's rows as dicts, leaving out the cells that are NA (an item that lacks the
+    attribute), so that a row holds what its item held."""
+    import pandas as pd
+
+    return [{name: value for name, value in row.items()
+             if not (value is None or (pd.api.types.is_scalar(value) and pd.isna(value)))}
+            for row in frame.to_dict(orient="records")]

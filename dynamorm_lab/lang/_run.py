@@ -21,11 +21,12 @@ from .._core.codec import decode_item, encode_item
 from .._core.planner import Plan, full_key
 from .._core.query import Query
 from .._core.requests import table_delete, table_put, table_update
-from .._core.results import Result
+from .._core.results import Stats
 from .._core.schema import TableSchema
 from .._core.session import resolve
+from .._ops.results import Result
 from ..errors import ConditionFailed, ItemAlreadyExists, ItemNotFound, ValidationError
-from ..frames._pandas import frame_from_items
+from ..frames import frame_from_items, frame_records, table_frame
 from . import _ast as a
 from ._compile import Bindings, condition, path, update_actions, value
 from ._parser import parse
@@ -38,7 +39,11 @@ __all__ = ["StatementResult", "execute"]
 
 @dataclass
 class StatementResult:
-    """The outcome of one statement: rows, a plan, or a write, and a one-line summary."""
+    """The outcome of one statement: rows, a plan, or a write, and a one-line summary.
+
+    A SELECT's rows are a DataFrame built straight from DynamoDB's pages (`frame`, with
+    its `stats` and `plan`); `rows` gives them as dicts. A dry run holds the items it would
+    touch (`result`)."""
 
     statement: a.Statement
     kind: str  # rows, plan, write, tables, describe, dry_run, transaction
@@ -47,26 +52,33 @@ class StatementResult:
     plan: Plan | None = None
     frame: Any = None
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def stats(self) -> Any:
-        return self.result.stats if self.result is not None else None
+    stats: Stats | None = None
 
     def to_pandas(self) -> Any:
-        if self.result is not None:
-            return self.result.to_pandas()
-        if self.plan is not None and self.frame is None:
-            return self.plan.to_pandas()
+        """The statement's table: its rows, the plan's candidates, or what a write returned
+        (empty when there is nothing to show)."""
         if self.frame is not None:
             return self.frame
-        import pandas as pd
+        if self.result is not None:
+            return self.result.to_pandas()
+        if self.plan is not None:
+            return table_frame(self.plan.rows())
+        return table_frame([])
 
-        return pd.DataFrame()
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows as dicts (an item's missing attributes left out)."""
+        if self.result is not None:
+            return [dict(item) for item in self.result.items]
+        return frame_records(self.frame) if self.kind == "rows" else []
 
     def to_items(self) -> list[dict[str, Any]]:
+        """The wire items a dry run would touch (empty for other statements)."""
         return self.result.to_items() if self.result is not None else []
 
     def __len__(self) -> int:
+        if self.kind == "rows" and self.frame is not None:
+            return len(self.frame)
         return len(self.result) if self.result is not None else 0
 
     def __repr__(self) -> str:
@@ -159,13 +171,17 @@ class _Runner:
         return query.allow_scan(self.options.allow_scan)
 
     def select(self, st: a.Select) -> StatementResult:
+        """Straight to a frame (no dicts on the way), with its stats and plan."""
         query = self.query(st)
+        plan = query.explain()
         if st.order_by is not None:
-            self.check_order(st, query.explain())
-        result = query.all()
+            self.check_order(st, plan)
+        frame = query.to_pandas()
+        stats = frame.attrs["stats"]
         names = {p.elements[0] for p in st.projection or ()}
         names |= _names(st.where)
-        return StatementResult(st, "rows", _summary(result), result=result, plan=result.plan,
+        return StatementResult(st, "rows", stats.summary(), plan=plan, frame=frame,
+                               stats=stats,
                                notes=self.notes_for(st.source, {str(n) for n in names}))
 
     def check_order(self, st: a.Select, plan: Plan) -> None:
@@ -245,7 +261,7 @@ class _Runner:
         if self.options.dry_run:
             return StatementResult(st, "dry_run", f"dry run: {verb} would touch {len(found)} "
                                    f"item(s) of {schema.name}; nothing was written",
-                                   result=found, plan=found.plan)
+                                   result=found, plan=found.plan, stats=found.stats)
         if not self.options.yes:
             raise ValidationError(
                 f"{verb} with a WHERE that is not a full primary key touches {len(found)} "
@@ -293,8 +309,6 @@ class _Runner:
         raise ValidationError("EXPLAIN takes SELECT, INSERT, UPDATE or DELETE")
 
     def show_tables(self, st: a.ShowTables) -> StatementResult:
-        import pandas as pd
-
         rows = []
         for name in self.conn.tables():
             schema = self.conn.describe(name)
@@ -303,7 +317,7 @@ class _Runner:
                          "indexes": ", ".join(i.name for i in schema.indexes),
                          "items": schema.extra.get("ItemCount")})
         return StatementResult(st, "tables", f"{len(rows)} table(s)",
-                               frame=pd.DataFrame(rows, columns=[
+                               frame=table_frame(rows, columns=[
                                    "table", "partition_key", "sort_key", "indexes", "items"]))
 
     def describe(self, st: a.Describe) -> StatementResult:
@@ -387,10 +401,6 @@ def _frame(items: Sequence[Mapping[str, Any]]) -> Any:
     return frame_from_items(items)
 
 
-def _summary(result: Result) -> str:
-    return result.stats.summary()
-
-
 def describe_summary(schema: TableSchema) -> str:
     """One line: keys, item count, size, TTL, billing."""
     extra = schema.extra
@@ -405,8 +415,6 @@ def describe_summary(schema: TableSchema) -> str:
 
 def describe_frame(schema: TableSchema) -> Any:
     """One row for the table's key and one per index."""
-    import pandas as pd
-
     rows = [{"kind": "table", "name": schema.name, "partition_key": str(schema.partition),
              "sort_key": str(schema.sort or ""), "projection": "ALL"}]
     for index in schema.indexes:
@@ -415,8 +423,8 @@ def describe_frame(schema: TableSchema) -> Any:
         rows.append({"kind": index.kind, "name": index.name,
                      "partition_key": str(index.partition), "sort_key": str(index.sort or ""),
                      "projection": projection})
-    return pd.DataFrame(rows, columns=["kind", "name", "partition_key", "sort_key",
-                                       "projection"])
+    return table_frame(rows, columns=["kind", "name", "partition_key", "sort_key",
+                                      "projection"])
 
 
 def execute(text: str, connection: Connection | None = None, *, params: Sequence[Any] = (),

@@ -18,7 +18,7 @@ from IPython.display import display
 from traitlets import Bool, Int
 from traitlets.config import Configurable
 
-import dynamorm_lab as dl
+from dynamorm_lab import api as dl
 
 from ._args import SUBCOMMANDS, ArgsError, parse_cell_args, parse_connect
 

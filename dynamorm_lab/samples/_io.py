@@ -190,7 +190,7 @@ def import_items(conn: Connection, placed: Iterable[Placed], *,
         key = {k: item[k] for k in schema.key_names}
         by_table.setdefault(name, {})[key_identity(key)] = WriteRequest(
             name, {"PutRequest": {"Item": item}}, key)
-    return {name: write_requests(conn, list(requests.values()), on_progress=progress)
+    return {name: write_requests(conn.transport, list(requests.values()), on_progress=progress)
             for name, requests in by_table.items()}
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import ipywidgets as w
 
-import dynamorm_lab as dl
+from dynamorm_lab import api as dl
+from dynamorm_lab.frames import table_frame
 
 from ._common import escaped, frame_html, message, namespace, styled, typed_value
 
@@ -264,7 +265,7 @@ class Builder:
             return
         self.plan_sentence.value = f"<p><b>{escaped(plan.sentence)}</b></p>" + (
             f"<p>Suggestion: {escaped(plan.suggestion)}</p>" if plan.suggestion else "")
-        self.plan_table.value = frame_html(plan.to_pandas())
+        self.plan_table.value = frame_html(table_frame(plan.rows()))
         self.code["partiql"].value = query.to_partiql()
         self.code["python"].value = query.to_python()
         self.code["boto3"].value = query.to_boto3()

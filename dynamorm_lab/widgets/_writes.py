@@ -7,7 +7,7 @@ from typing import Any
 
 import ipywidgets as w
 
-import dynamorm_lab as dl
+from dynamorm_lab import api as dl
 
 from ._common import frame_html, message, styled
 

@@ -43,7 +43,7 @@ def tables(conn: dl.Connection) -> Iterator[Callable[[Any], Any]]:
 
 def rows(statement: Any) -> list[dict[str, Any]]:
     """The decoded rows of a `dl.execute` SELECT result."""
-    return list(statement.result.items)
+    return statement.rows
 
 
 # === 3. destructive statements need explicit confirmation ======================================

@@ -74,7 +74,7 @@ def make_doc(table: str) -> Any:
 
 def rows(statement: Any) -> list[dict[str, Any]]:
     """The decoded rows of a `dl.execute` SELECT result."""
-    return list(statement.result.items)
+    return statement.rows
 
 
 def pks(result: Any) -> set[str]:

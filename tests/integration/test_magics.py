@@ -156,7 +156,7 @@ def line(ip: InteractiveShell, text: str) -> Any:
 
 def items(shown: Any) -> list[dict[str, Any]]:
     """The rows of what a magic returned (shown with the display limit; all rows kept)."""
-    return list(shown.result.result.items)
+    return shown.result.rows
 
 
 def usage_error(run: Callable[[], Any]) -> str:

@@ -212,7 +212,7 @@ def one(text: str, conn: dl.Connection, **options: Any) -> Any:
 
 def rows(result: Any) -> list[dict[str, Any]]:
     assert result.kind == "rows", result
-    return list(result.result.items)
+    return result.rows
 
 
 # === SELECT on Movies ======================================================================

@@ -39,7 +39,7 @@ from hypothesis import strategies as st
 
 import dynamorm_lab as dl
 from dynamorm_lab._core.codec import decode_value, encode_number
-from dynamorm_lab._ops.reads import _frame_spec
+from dynamorm_lab._ops.results import frame_spec
 from dynamorm_lab.errors import CodecError
 from dynamorm_lab.frames import FrameBuilder, FrameSpec, frame_from_items
 
@@ -522,7 +522,7 @@ def thing_items(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 def model_spec(flatten: bool = False) -> FrameSpec:
     """The spec the executor builds for FramesThing.scan().to_pandas()."""
-    spec = _frame_spec(FramesThing, FramesThing.scan(), flatten)
+    spec = frame_spec(FramesThing.scan(), flatten)
     assert isinstance(spec, FrameSpec)
     return spec
 

@@ -16,6 +16,7 @@ import json
 import re
 from typing import Any
 
+import pandas as pd
 import pytest
 from backends import DATASETS
 
@@ -770,10 +771,10 @@ EXPLAIN_COLUMNS = ["chosen", "operation", "index", "usable", "why", "key_conditi
     (PRODUCTS, (A("Id").is_in([101, 102]),)),
     (SHOP, (A("PK") == "c#12345", A("SK") == "c#12345")),
 ])
-def test_to_pandas_has_one_row_per_candidate_and_one_chosen(
+def test_rows_have_one_per_candidate_and_one_chosen(
         table: dl.TableSchema, conditions: tuple[Any, ...]) -> None:
     result = run(table, *conditions)
-    frame = result.to_pandas()
+    frame = pd.DataFrame(result.rows())
     assert list(frame.columns) == EXPLAIN_COLUMNS
     assert len(frame) == len(result.candidates)
     # GetItem, BatchGetItem, table Query, a Query per index, table Scan, a Scan per index
@@ -790,7 +791,7 @@ def test_to_pandas_has_one_row_per_candidate_and_one_chosen(
 def test_sentence_for_open_games_by_map() -> None:
     result = run(BATTLE, A("map") == "Green Grasslands", A("open_timestamp").exists())
     assert result.sentence == "Query on GSI OpenGamesIndex: partition key map = 'Green Grasslands'"
-    frame = result.to_pandas()
+    frame = pd.DataFrame(result.rows())
     row = frame[frame["chosen"]].iloc[0]
     assert row["key_condition"] == "map = 'Green Grasslands'"
     assert row["filter"] == ""

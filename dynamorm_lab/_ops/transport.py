@@ -1,0 +1,143 @@
+"""The transport: the one place the library talks to DynamoDB, at the bottom of the ops layer.
+
+`Transport` is what every operation needs from a connection, and the only thing they are
+written against: `call()`, the settings that shape requests (read-only, the batch retry
+policy, the scan guard, the cursor key), the cached table figures and the last read's stats.
+`BotoTransport` is it over one botocore client:
+
+- ``call()`` refuses a write on a read-only transport before sending it, reads a response
+  the way it is asked (botocore's parse, one JSON pass, or the raw body: see `wire`), and
+  translates botocore's errors into the library's in one place (`boundary.translate`);
+- ``on()``/``off()`` hook botocore events (logging, metrics, tests);
+- ``as_read_only()`` gives the same client refusing every write.
+
+A fake transport (tests/unit/ops) serves the operations canned responses with no server.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from .._core.results import Stats
+from .._core.retry import RetryPolicy
+from ..errors import ReadOnlyError
+from .boundary import WRITE_OPERATIONS, translate
+from .wire import FAST_OPERATIONS, Parse, parsing
+
+__all__ = ["BotoTransport", "Transport"]
+
+_SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+class Transport(Protocol):
+    """What the operations need from a connection."""
+
+    read_only: bool
+    retry_policy: RetryPolicy
+    scan_guard: int | None
+    cursor_key: bytes
+
+    def call(self, operation: str, params: dict[str, Any], *,
+             parse: Parse = "botocore") -> dict[str, Any]:
+        """Send one request (refused unsent when it writes on a read-only transport)."""
+        ...
+
+    def table_stats(self, name: str, *, max_age: float = 60.0,
+                    ) -> tuple[int | None, int | None]:
+        """(item count, size in bytes) from DescribeTable, cached for `max_age` seconds."""
+        ...
+
+    def forget_stats(self, name: str) -> None:
+        """Drop the cached figures of a table (after it changed)."""
+        ...
+
+    @property
+    def last_stats(self) -> Stats | None:
+        """What the last read of this thread did and cost."""
+        ...
+
+    @last_stats.setter
+    def last_stats(self, stats: Stats) -> None: ...
+
+
+class BotoTransport:
+    """`Transport` over one botocore DynamoDB client."""
+
+    def __init__(self, client: Any, *, read_only: bool = False,
+                 retry_policy: RetryPolicy | None = None, scan_guard: int | None = 10_000,
+                 cursor_key: bytes = b"") -> None:
+        self.client = client
+        self.read_only = read_only
+        self.retry_policy = retry_policy or RetryPolicy()
+        self.scan_guard = scan_guard
+        self.cursor_key = cursor_key
+        self._figures: dict[str, tuple[float, int | None, int | None]] = {}
+        self._local = threading.local()
+
+    def as_read_only(self) -> BotoTransport:
+        """The same client, cache and hooks, refusing every write."""
+        if self.read_only:
+            return self
+        view = copy.copy(self)
+        view.read_only = True
+        return view
+
+    def call(self, operation: str, params: dict[str, Any], *,
+             parse: Parse = "botocore") -> dict[str, Any]:
+        if self.read_only and operation in WRITE_OPERATIONS:
+            raise ReadOnlyError(
+                f"{operation} refused: this connection is read-only (nothing was sent)",
+                table=params.get("TableName"), key=params.get("Key"))
+        method = getattr(self.client, _SNAKE.sub("_", operation).lower())
+        mode: Parse = parse if operation in FAST_OPERATIONS else "botocore"
+        try:
+            if mode == "botocore":
+                response: dict[str, Any] = method(**params)
+            else:
+                with parsing(mode):
+                    response = method(**params)
+        except Exception as exc:  # translated below; non-botocore errors re-raise unchanged
+            raise translate(exc, operation, params) from exc
+        return response
+
+    def on(self, event: str, handler: Callable[..., Any], *, unique_id: str | None = None) -> None:
+        """Register a botocore event handler (e.g. ``"before-send.dynamodb"``)."""
+        self.client.meta.events.register(event, handler, unique_id=unique_id)
+
+    def off(self, event: str, handler: Callable[..., Any] | None = None, *,
+            unique_id: str | None = None) -> None:
+        """Unregister a handler registered with `on()`."""
+        self.client.meta.events.unregister(event, handler, unique_id=unique_id)
+
+    def table_stats(self, name: str, *, max_age: float = 60.0,
+                    ) -> tuple[int | None, int | None]:
+        cached = self._figures.get(name)
+        if cached is not None and time.monotonic() - cached[0] < max_age:
+            return cached[1], cached[2]
+        table = self.call("DescribeTable", {"TableName": name})["Table"]
+        figures = (table.get("ItemCount"), table.get("TableSizeBytes"))
+        self._figures[name] = (time.monotonic(), *figures)
+        return figures
+
+    def forget_stats(self, name: str) -> None:
+        self._figures.pop(name, None)
+
+    @property
+    def last_stats(self) -> Stats | None:
+        stats: Stats | None = getattr(self._local, "stats", None)
+        return stats
+
+    @last_stats.setter
+    def last_stats(self, stats: Stats) -> None:
+        self._local.stats = stats
+
+    def close(self) -> None:
+        """Close the client's connection pool."""
+        closer = getattr(self.client, "close", None)
+        if closer is not None:
+            closer()
