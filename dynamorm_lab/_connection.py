@@ -13,6 +13,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._core import cursor as _cursor
@@ -54,6 +55,18 @@ _told_local = False
 _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
 
+def _setting(name: str, doc: str, *, settable: bool = False) -> Any:
+    """A property of the connection that is its transport's setting of that name."""
+    def get(self: Connection) -> Any:
+        return getattr(self.transport, name)
+
+    def put(self: Connection, value: Any) -> None:
+        setattr(self.transport, name, value)
+
+    return property(get, put if settable else None, doc=doc)
+
+
+@dataclass(eq=False, repr=False)
 class Connection:
     """A connection to DynamoDB (AWS, the embedded server or another endpoint): the facade.
 
@@ -62,15 +75,12 @@ class Connection:
     hooks). Model methods given no connection use the default one (see `use`).
     """
 
-    def __init__(self, transport: BotoTransport, *, target: str, region: str,
-                 endpoint_url: str | None = None, profile: str | None = None,
-                 server: LocalServer | None = None) -> None:
-        self.transport = transport
-        self.target = target
-        self.region = region
-        self.endpoint_url = endpoint_url
-        self.profile = profile
-        self.server = server
+    transport: BotoTransport
+    target: str
+    region: str
+    endpoint_url: str | None = None
+    profile: str | None = None
+    server: LocalServer | None = None
 
     def __repr__(self) -> str:
         where = self.endpoint_url or f"AWS {self.region}"
@@ -79,29 +89,11 @@ class Connection:
         return f"<Connection {self.target} {where}{extra}{mode}>"
 
     # --- the transport's settings and hooks ---
-    @property
-    def read_only(self) -> bool:
-        """Every write is refused before it is sent."""
-        return self.transport.read_only
-
-    @property
-    def scan_guard(self) -> int | None:
-        """A query only a Scan serves is refused on a table of more items than this."""
-        return self.transport.scan_guard
-
-    @scan_guard.setter
-    def scan_guard(self, items: int | None) -> None:
-        self.transport.scan_guard = items
-
-    @property
-    def retry_policy(self) -> RetryPolicy:
-        """The backoff for unprocessed batch items and keys."""
-        return self.transport.retry_policy
-
-    @property
-    def cursor_key(self) -> bytes:
-        """The key cursors are signed with."""
-        return self.transport.cursor_key
+    read_only = _setting("read_only", "Every write is refused before it is sent.")
+    scan_guard = _setting("scan_guard", "A query only a Scan serves is refused on a table of "
+                          "more items than this (None: never).", settable=True)
+    retry_policy = _setting("retry_policy", "The backoff for unprocessed batch items and keys.")
+    cursor_key = _setting("cursor_key", "The key cursors are signed with.")
 
     @property
     def client(self) -> Any:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pprint
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import expr as x
@@ -56,34 +57,6 @@ def _pq_operand(node: x.Operand) -> str:
     raise ValueError(f"{type(node).__name__} cannot appear in a PartiQL WHERE")
 
 
-def _pq_group(node: x.Condition) -> str:
-    text = _pq_condition(node)
-    return f"({text})" if isinstance(node, x.And | x.Or) else text
-
-
-def _pq_condition(node: x.Condition) -> str:
-    if isinstance(node, x.Compare):
-        return f"{_pq_operand(node.left)} {node.op} {_pq_operand(node.right)}"
-    if isinstance(node, x.Between):
-        return (f"{_pq_operand(node.subject)} BETWEEN {_pq_operand(node.low)} AND "
-                f"{_pq_operand(node.high)}")
-    if isinstance(node, x.In):
-        return (f"{_pq_operand(node.subject)} IN "
-                f"[{', '.join(_pq_operand(o) for o in node.options)}]")
-    if isinstance(node, x.Call):
-        if node.function == "attribute_exists":
-            return f"{_pq_operand(node.args[0])} IS NOT MISSING"
-        if node.function == "attribute_not_exists":
-            return f"{_pq_operand(node.args[0])} IS MISSING"
-        return f"{node.function}({', '.join(_pq_operand(a) for a in node.args)})"
-    if isinstance(node, x.And | x.Or):
-        joiner = " AND " if isinstance(node, x.And) else " OR "
-        return joiner.join(_pq_group(p) for p in node.parts)
-    if isinstance(node, x.Not):
-        return f"NOT ({_pq_condition(node.part)})"
-    raise ValueError(f"cannot write {type(node).__name__} in PartiQL")
-
-
 def to_partiql(spec: QuerySpec, schema: TableSchema, plan: Plan | None = None) -> str:
     """The query as a ``%%dynamo`` statement (PartiQL plus our LIMIT); `plan` (needed for
     an order) names the sort key read."""
@@ -93,7 +66,7 @@ def to_partiql(spec: QuerySpec, schema: TableSchema, plan: Plan | None = None) -
         source += '."' + spec.index.replace('"', '""') + '"'
     text = f"SELECT {projection} FROM {source}"
     if spec.conditions:
-        text += " WHERE " + " AND ".join(_pq_group(c) for c in spec.conditions)
+        text += " WHERE " + " AND ".join(_condition(c, _PARTIQL) for c in spec.conditions)
     if spec.descending is not None and plan is not None:
         sort = (schema.index(plan.index).sort if plan.index else schema.sort)
         if sort is not None:
@@ -122,39 +95,11 @@ def _py_value(node: x.Operand) -> str:
     raise ValueError(f"cannot write {type(node).__name__} as Python")
 
 
-_PY_COMPARE = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-_PY_CALLS: dict[str, Callable[[x.Call], str]] = {
-    "attribute_exists": lambda n: f"{_py_value(n.args[0])}.exists()",
-    "attribute_not_exists": lambda n: f"{_py_value(n.args[0])}.not_exists()",
-    "begins_with": lambda n: f"{_py_value(n.args[0])}.begins_with({_py_value(n.args[1])})",
-    "contains": lambda n: f"{_py_value(n.args[0])}.contains({_py_value(n.args[1])})",
-    "attribute_type": lambda n: f"{_py_value(n.args[0])}.is_type({_py_value(n.args[1])})",
-}
-
-
-def _py_condition(node: x.Condition) -> str:
-    if isinstance(node, x.Compare):
-        return f"({_py_value(node.left)} {_PY_COMPARE[node.op]} {_py_value(node.right)})"
-    if isinstance(node, x.Between):
-        return f"{_py_value(node.subject)}.between({_py_value(node.low)}, {_py_value(node.high)})"
-    if isinstance(node, x.In):
-        return (f"{_py_value(node.subject)}.is_in("
-                f"[{', '.join(_py_value(o) for o in node.options)}])")
-    if isinstance(node, x.Call):
-        return _PY_CALLS[node.function](node)
-    if isinstance(node, x.And | x.Or):
-        joiner = " & " if isinstance(node, x.And) else " | "
-        return "(" + joiner.join(_py_condition(p) for p in node.parts) + ")"
-    if isinstance(node, x.Not):
-        return f"~{_py_condition(node.part)}"
-    raise ValueError(f"cannot write {type(node).__name__} as Python")
-
-
 def to_python(spec: QuerySpec, schema: TableSchema, *, connection: str = "db") -> str:
     """ORM code that runs the same query (``db`` is the connection's variable name)."""
     lines = ["import dynamorm_lab as dl", "from decimal import Decimal", "",
              f"table = {connection}.model({schema.name!r})"]
-    conditions = ", ".join(_py_condition(c) for c in spec.conditions)
+    conditions = ", ".join(_condition(c, _PYTHON) for c in spec.conditions)
     chain = f"table.query({conditions})"
     if spec.index:
         chain += f".index({spec.index!r})"
@@ -168,6 +113,61 @@ def to_python(spec: QuerySpec, schema: TableSchema, *, connection: str = "db") -
         chain += ".consistent()"
     lines.append(f"rows = {chain}.as_dicts().using({connection}).to_pandas()")
     return "\n".join(lines)
+
+
+# --- one writer of conditions, two dialects -----------------------------------------------------
+
+@dataclass(frozen=True)
+class _Dialect:
+    """How a condition tree is written in one language: the operands, and a template per
+    node (``{0}``, ``{1}``... are the operands written; ``{op}`` the comparison)."""
+
+    name: str
+    operand: Callable[[x.Operand], str]
+    compare: str
+    between: str
+    within: str
+    calls: Mapping[str, str]
+    junctions: tuple[str, str]  # AND, OR
+    group: str  # an AND/OR inside another node
+    negate: str  # NOT of a condition; the condition is grouped unless the template groups it
+    ops: Mapping[str, str] = field(default_factory=dict)
+
+
+def _condition(node: x.Condition, d: _Dialect, *, top: bool = False) -> str:
+    """`node` written in dialect `d` (`top`: a conjunct of the WHERE, not grouped)."""
+    if isinstance(node, x.Compare):
+        return d.compare.format(d.operand(node.left), d.operand(node.right),
+                                op=d.ops.get(node.op, node.op))
+    if isinstance(node, x.Between):
+        return d.between.format(*map(d.operand, (node.subject, node.low, node.high)))
+    if isinstance(node, x.In):
+        options = ", ".join(map(d.operand, node.options))
+        return d.within.format(d.operand(node.subject), options)
+    if isinstance(node, x.Call):
+        args = list(map(d.operand, node.args))
+        template = d.calls.get(node.function, node.function + "({all})")
+        return template.format(*args, all=", ".join(args))
+    if isinstance(node, x.And | x.Or):
+        joiner = d.junctions[0 if isinstance(node, x.And) else 1]
+        text = joiner.join(_condition(p, d) for p in node.parts)
+        return text if top else d.group.format(text)
+    if isinstance(node, x.Not):
+        return d.negate.format(_condition(node.part, d, top="({0})" in d.negate))
+    raise ValueError(f"cannot write {type(node).__name__} in {d.name}")
+
+
+_PARTIQL = _Dialect(
+    "PartiQL", _pq_operand, "{0} {op} {1}", "{0} BETWEEN {1} AND {2}", "{0} IN [{1}]",
+    {"attribute_exists": "{0} IS NOT MISSING", "attribute_not_exists": "{0} IS MISSING"},
+    (" AND ", " OR "), "({0})", "NOT ({0})")
+_PYTHON = _Dialect(
+    "Python", _py_value, "({0} {op} {1})", "{0}.between({1}, {2})", "{0}.is_in([{1}])",
+    {"attribute_exists": "{0}.exists()", "attribute_not_exists": "{0}.not_exists()",
+     "begins_with": "{0}.begins_with({1})", "contains": "{0}.contains({1})",
+     "attribute_type": "{0}.is_type({1})"},
+    (" & ", " | "), "({0})", "~{0}",
+    {"=": "==", "<>": "!="})
 
 
 def to_boto3(spec: QuerySpec, plan: Plan) -> str:

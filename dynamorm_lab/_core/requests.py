@@ -187,13 +187,18 @@ def _encoded_item(cls: type[Model], values: Mapping[str, Any]) -> dict[str, Attr
     return item
 
 
+def _writing(obj: Model, now: _dt.datetime | None,
+             ) -> tuple[type[Model], dict[str, Field], _dt.datetime, dict[str, Any]]:
+    """What a write of `obj` starts from: its class, its roles, the time it is written at,
+    and the values the write will set on the object (none yet)."""
+    cls = _model_class(obj)
+    return cls, cls.__dynamorm_roles__, now or now_utc(), {}
+
+
 def build_create(obj: Model, condition: Any = None,
                  now: _dt.datetime | None = None) -> WriteRequest:
     """PutItem guarded by attribute_not_exists on the partition key."""
-    cls = _model_class(obj)
-    roles = cls.__dynamorm_roles__
-    now = now or now_utc()
-    apply: dict[str, Any] = {}
+    cls, roles, now, apply = _writing(obj, now)
     if "version" in roles:
         apply[roles["version"].py_name] = 1
     for role in ("created_at", "updated_at"):
@@ -211,10 +216,7 @@ def build_create(obj: Model, condition: Any = None,
 def build_save(obj: Model, condition: Any = None,
                now: _dt.datetime | None = None) -> WriteRequest:
     """UpdateItem that writes every field (an upsert that never overwrites created_at)."""
-    cls = _model_class(obj)
-    roles = cls.__dynamorm_roles__
-    now = now or now_utc()
-    apply: dict[str, Any] = {}
+    cls, roles, now, apply = _writing(obj, now)
     expected = None
     version_condition = None
     if "version" in roles:

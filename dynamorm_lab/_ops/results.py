@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any, overload
 
 from .._core.query import Query
@@ -16,17 +17,16 @@ from .._core.results import Stats
 __all__ = ["Result", "frame_spec"]
 
 
+@dataclass(eq=False, repr=False)
 class Result(Sequence[Any]):
     """The items of a read, with its plan, stats and a cursor (None when exhausted)."""
 
-    def __init__(self, items: list[Any], raw: list[dict[str, Any]], *, plan: Any, stats: Stats,
-                 cursor: str | None, query: Query) -> None:
-        self.items = items
-        self.raw = raw
-        self.plan = plan
-        self.stats = stats
-        self.cursor = cursor
-        self.query = query
+    items: list[Any]
+    raw: list[dict[str, Any]]
+    plan: Any = field(kw_only=True)
+    stats: Stats = field(kw_only=True)
+    cursor: str | None = field(kw_only=True)
+    query: Query = field(kw_only=True)
 
     @overload
     def __getitem__(self, index: int) -> Any: ...

@@ -98,10 +98,15 @@ def _numbers_arrow(texts: Any, kind: str = "any", numbers: str = "exact") -> Any
     if exponent:
         return numbers_from_texts(texts.to_pylist(), kind, numbers)
     point = pc.find_substring(texts, ".")  # -1 where there is none: scale 0
-    scales = pc.if_else(pc.greater_equal(point, 0),
-                        pc.subtract(pc.subtract(pc.utf8_length(texts), point), 1), 0)
-    scale = pc.max(scales).as_py() or 0
-    if scale > 38:  # no decimal128 holds it: the text
+    length = pc.utf8_length(texts)
+    has_point = pc.greater_equal(point, 0)
+    scale = pc.max(pc.if_else(has_point, pc.subtract(pc.subtract(length, point), 1), 0)
+                   ).as_py() or 0
+    # digits before the point (a sign not counted): Arrow's cast to decimal128 does not
+    # check the precision, so a number of more than 38 digits must not reach it
+    whole = pc.max(pc.subtract(pc.if_else(has_point, point, length),
+                               pc.cast(pc.starts_with(texts, "-"), pa.int32()))).as_py() or 0
+    if whole + scale > 38:  # no decimal128(38, scale) holds it: the Python rule decides
         return numbers_from_texts(texts.to_pylist(), kind, numbers)
     return _cast(pa, pc, texts, pa.decimal128(38, scale), kind=kind, numbers=numbers)
 

@@ -2,66 +2,12 @@
 
 `parse` turns statement text into the plain-data AST of `._ast`; errors are `ParseError`
 (from `dynamorm_lab.errors`) with a line, a column and a caret under the offending token.
+`execute` compiles statements to the core's query specs and runs them through the
+connection they are given (the facade); it imports the core, `frames` and the ops' types.
 """
 
-from ._ast import (
-    Begin,
-    Between,
-    BinaryOp,
-    Call,
-    Commit,
-    Compare,
-    Delete,
-    Describe,
-    Explain,
-    In,
-    Insert,
-    IsCheck,
-    Literal,
-    Logical,
-    Node,
-    Not,
-    Param,
-    PathExpr,
-    Remove,
-    Rollback,
-    Select,
-    SetAction,
-    ShowTables,
-    Statement,
-    TableRef,
-    Update,
-    Variable,
-)
+from . import _ast
+from ._ast import *  # noqa: F403 - the AST nodes, listed in _ast.__all__
 from ._parser import parse
 
-__all__ = [
-    "Begin",
-    "Between",
-    "BinaryOp",
-    "Call",
-    "Commit",
-    "Compare",
-    "Delete",
-    "Describe",
-    "Explain",
-    "In",
-    "Insert",
-    "IsCheck",
-    "Literal",
-    "Logical",
-    "Node",
-    "Not",
-    "Param",
-    "PathExpr",
-    "Remove",
-    "Rollback",
-    "Select",
-    "SetAction",
-    "ShowTables",
-    "Statement",
-    "TableRef",
-    "Update",
-    "Variable",
-    "parse",
-]
+__all__ = [*_ast.__all__, "parse"]  # noqa: PLE0604 - the nodes and the parser

@@ -1,7 +1,8 @@
 """The AST of the ``%%dynamo`` language: DynamoDB's PartiQL plus a few documented additions.
 
-Plain frozen dataclasses; every node records where it starts (1-based ``line`` and ``col``)
-so that errors found after parsing (an unknown table, a bad value) can point at the text.
+Plain frozen dataclasses (every `Node` subclass is made one); every node records where it
+starts (1-based ``line`` and ``col``) so that errors found after parsing (an unknown table, a
+bad value) can point at the text.
 
 PartiQL (as AWS documents it for DynamoDB): SELECT, INSERT, UPDATE, DELETE; paths such as
 ``info.rating`` and ``info.actors[0]``; literals for strings, numbers, booleans, NULL, lists,
@@ -13,7 +14,7 @@ several statements separated by ``;``, and ``BEGIN TRANSACTION; ... COMMIT;``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, dataclass_transform
 
 __all__ = [
     "Begin",
@@ -46,8 +47,16 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Node:
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+class _Frozen:
+    """Makes every subclass a frozen dataclass, as if each said ``@dataclass(frozen=True)``."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        dataclass(frozen=True)(cls)
+
+
+class Node(_Frozen):
     """Base of every node: where it starts in the text (1-based)."""
 
     line: int = field(default=1, kw_only=True, compare=False)
@@ -56,14 +65,12 @@ class Node:
 
 # --- expressions ----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
 class PathExpr(Node):
     """``a.b[2].c``: names (already unquoted) and list indexes."""
 
     elements: tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
 class Literal(Node):
     """A constant as a Python value: str, int, Decimal, bool, None, list, dict (str keys) or
     frozenset (``<<...>>``). Containers may hold `Param`/`Variable` nodes where the text had
@@ -72,21 +79,18 @@ class Literal(Node):
     value: Any
 
 
-@dataclass(frozen=True)
 class Param(Node):
     """``?``: the index-th positional parameter (0-based, in order of appearance)."""
 
     index: int
 
 
-@dataclass(frozen=True)
 class Variable(Node):
     """``:name``: a Python variable of the notebook, bound as a value."""
 
     name: str
 
 
-@dataclass(frozen=True)
 class Call(Node):
     """A function call: begins_with, contains, attribute_type, size, exists-style functions
     (attribute_exists / attribute_not_exists), and in UPDATE: list_append, set_add,
@@ -96,7 +100,6 @@ class Call(Node):
     args: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
 class BinaryOp(Node):
     """Arithmetic in UPDATE SET: ``a + 1``, ``a - b``."""
 
@@ -105,7 +108,6 @@ class BinaryOp(Node):
     right: Node
 
 
-@dataclass(frozen=True)
 class Compare(Node):
     """``left op right`` with op in =, <>, <, <=, >, >= (``!=`` is read as ``<>``)."""
 
@@ -114,14 +116,12 @@ class Compare(Node):
     right: Node
 
 
-@dataclass(frozen=True)
 class Between(Node):
     subject: Node
     low: Node
     high: Node
 
 
-@dataclass(frozen=True)
 class In(Node):
     """``subject IN [a, b]`` or ``subject IN (a, b)``."""
 
@@ -129,7 +129,6 @@ class In(Node):
     options: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
 class IsCheck(Node):
     """``subject IS [NOT] MISSING`` / ``IS [NOT] NULL``; what is "MISSING" or "NULL"."""
 
@@ -138,7 +137,6 @@ class IsCheck(Node):
     negated: bool = False
 
 
-@dataclass(frozen=True)
 class Logical(Node):
     """``AND`` / ``OR`` of two or more parts (flattened, in written order)."""
 
@@ -146,14 +144,12 @@ class Logical(Node):
     parts: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
 class Not(Node):
     part: Node
 
 
 # --- statements -----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
 class TableRef(Node):
     """``"table"`` or ``"table"."index"``."""
 
@@ -161,14 +157,12 @@ class TableRef(Node):
     index: str | None = None
 
 
-@dataclass(frozen=True)
 class Statement(Node):
     """Base of statements; ``text`` is the statement's own source text."""
 
     text: str = field(default="", kw_only=True, compare=False)
 
 
-@dataclass(frozen=True)
 class Select(Statement):
     """``SELECT proj FROM t [WHERE c] [ORDER BY path [ASC|DESC]] [LIMIT n]``.
 
@@ -182,7 +176,6 @@ class Select(Statement):
     limit: int | None = None
 
 
-@dataclass(frozen=True)
 class Insert(Statement):
     """``INSERT INTO t VALUE {...}``; ``item`` is a Literal holding a dict."""
 
@@ -190,7 +183,6 @@ class Insert(Statement):
     item: Literal
 
 
-@dataclass(frozen=True)
 class SetAction(Node):
     """``SET path = value`` where value is a Literal/Param/Variable/PathExpr/BinaryOp/Call."""
 
@@ -198,14 +190,12 @@ class SetAction(Node):
     value: Node
 
 
-@dataclass(frozen=True)
 class Remove(Node):
     """``REMOVE path``."""
 
     path: PathExpr
 
 
-@dataclass(frozen=True)
 class Update(Statement):
     """``UPDATE t SET ... REMOVE ... WHERE c [RETURNING (ALL|MODIFIED) (OLD|NEW) *]``."""
 
@@ -215,7 +205,6 @@ class Update(Statement):
     returning: str | None = None  # DynamoDB ReturnValues: ALL_OLD, ALL_NEW, UPDATED_*
 
 
-@dataclass(frozen=True)
 class Delete(Statement):
     """``DELETE FROM t WHERE c [RETURNING ALL OLD *]``."""
 
@@ -224,36 +213,30 @@ class Delete(Statement):
     returning: str | None = None  # ALL_OLD
 
 
-@dataclass(frozen=True)
 class Explain(Statement):
     """``EXPLAIN <SELECT | UPDATE | DELETE>`` (our addition)."""
 
     statement: Statement
 
 
-@dataclass(frozen=True)
 class ShowTables(Statement):
     """``SHOW TABLES`` (our addition)."""
 
 
-@dataclass(frozen=True)
 class Describe(Statement):
     """``DESCRIBE "t"`` (our addition)."""
 
     source: TableRef
 
 
-@dataclass(frozen=True)
 class Begin(Statement):
     """``BEGIN [TRANSACTION]`` (our addition)."""
 
 
-@dataclass(frozen=True)
 class Commit(Statement):
     """``COMMIT [TRANSACTION]`` (our addition)."""
 
 
-@dataclass(frozen=True)
 class Rollback(Statement):
     """``ROLLBACK`` (our addition): forget the statements since BEGIN."""
 

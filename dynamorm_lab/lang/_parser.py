@@ -27,35 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from ._ast import (
-    Begin,
-    Between,
-    BinaryOp,
-    Call,
-    Commit,
-    Compare,
-    Delete,
-    Describe,
-    Explain,
-    In,
-    Insert,
-    IsCheck,
-    Literal,
-    Logical,
-    Node,
-    Not,
-    Param,
-    PathExpr,
-    Remove,
-    Rollback,
-    Select,
-    SetAction,
-    ShowTables,
-    Statement,
-    TableRef,
-    Update,
-    Variable,
-)
+from . import _ast as a
 from ._tokens import CONSTANTS, MAX_DEPTH, Token, TokenKind, ValueStream
 
 __all__ = ["MAX_DEPTH", "parse"]
@@ -104,11 +76,11 @@ FUNCTIONS: dict[str, _Function] = {
     "if_not_exists": _Function("update", ("path", "value")),
 }
 _WHERE_ROLES = ("condition", "number")
-_TRANSACTIONS: dict[str, type[Statement]] = {"BEGIN": Begin, "COMMIT": Commit,
-                                             "ROLLBACK": Rollback}
+_TRANSACTIONS: dict[str, type[a.Statement]] = {"BEGIN": a.Begin, "COMMIT": a.Commit,
+                                             "ROLLBACK": a.Rollback}
 
 
-def parse(text: str) -> list[Statement]:
+def parse(text: str) -> list[a.Statement]:
     """Parse ``%%dynamo`` text into its statements (``;``-separated; empty ones are skipped).
 
     Raises `ParseError` with the line, column and expected tokens of the first problem.
@@ -116,11 +88,11 @@ def parse(text: str) -> list[Statement]:
     return _Parser(text).statements()
 
 
-def _logical(op: str, parts: list[Node]) -> Node:
+def _logical(op: str, parts: list[a.Node]) -> a.Node:
     """One part stays itself; more become one flat `Logical` starting where the first does."""
     if len(parts) == 1:
         return parts[0]
-    return Logical(op, tuple(parts), line=parts[0].line, col=parts[0].col)
+    return a.Logical(op, tuple(parts), line=parts[0].line, col=parts[0].col)
 
 
 class _Parser(ValueStream):
@@ -132,8 +104,8 @@ class _Parser(ValueStream):
 
     # --- statements -----------------------------------------------------------------------
 
-    def statements(self) -> list[Statement]:
-        found: list[Statement] = []
+    def statements(self) -> list[a.Statement]:
+        found: list[a.Statement] = []
         while True:
             while self.accept_punct(";"):
                 pass
@@ -141,7 +113,7 @@ class _Parser(ValueStream):
                 return found
             found.append(self._statement())
 
-    def _statement(self) -> Statement:
+    def _statement(self) -> a.Statement:
         """One statement, stamped with its own source text and the position of its first
         token (so errors found later, e.g. an unknown table, can point at it)."""
         first = self.peek()
@@ -161,13 +133,13 @@ class _Parser(ValueStream):
         if not self.at_end():
             raise self.expected((*more, ";"), context=context)
 
-    def _select(self) -> Select:
+    def _select(self) -> a.Select:
         self.advance()
         projection = self._projection()
         self.expect_keyword("FROM", "after the projection")
         source = self._table_ref()
-        where: Node | None = None
-        order_by: PathExpr | None = None
+        where: a.Node | None = None
+        order_by: a.PathExpr | None = None
         descending, limit = False, None
         more: tuple[str, ...] = ("WHERE", "ORDER BY", "LIMIT")
         context = "after the table name"
@@ -181,9 +153,9 @@ class _Parser(ValueStream):
             limit = self._limit()
             more, context = (), "after LIMIT"
         self._finish(more, context)
-        return Select(projection, source, where, order_by, descending, limit)
+        return a.Select(projection, source, where, order_by, descending, limit)
 
-    def _projection(self) -> tuple[PathExpr, ...] | None:
+    def _projection(self) -> tuple[a.PathExpr, ...] | None:
         """``*`` or a list of paths (None stands for ``*``)."""
         if self.accept_punct("*"):
             return None
@@ -195,7 +167,7 @@ class _Parser(ValueStream):
             paths.append(self._path())
         return tuple(paths)
 
-    def _order_by(self) -> tuple[PathExpr, bool, tuple[str, ...]]:
+    def _order_by(self) -> tuple[a.PathExpr, bool, tuple[str, ...]]:
         self.keyword()
         self.expect_keyword("BY", "after ORDER")
         path = self._path(("a sort key",))
@@ -216,7 +188,7 @@ class _Parser(ValueStream):
             return token.value
         raise self.expected(("a positive integer",))
 
-    def _insert(self) -> Insert:
+    def _insert(self) -> a.Insert:
         self.advance()
         self.expect_keyword("INTO", "after INSERT")
         source = self._table_ref()
@@ -228,14 +200,14 @@ class _Parser(ValueStream):
         start = self.peek()
         if not start.is_punct("{"):
             raise self.expected(("{",), what="'{' (the item, as a map)")
-        item = Literal(self.value(), line=start.line, col=start.col)
+        item = a.Literal(self.value(), line=start.line, col=start.col)
         self._finish((), "after the item")
-        return Insert(source, item)
+        return a.Insert(source, item)
 
-    def _update(self) -> Update:
+    def _update(self) -> a.Update:
         self.advance()
         source = self._table_ref()
-        actions: list[SetAction | Remove] = []
+        actions: list[a.SetAction | a.Remove] = []
         while clause := self.accept_keyword("SET") or self.accept_keyword("REMOVE"):
             action = self._set_action if clause.keyword == "SET" else self._remove_action
             actions.append(action())
@@ -248,18 +220,18 @@ class _Parser(ValueStream):
         where = self._condition()
         returning = self._returning(("ALL", "MODIFIED"), ("OLD", "NEW"))
         self._finish(("AND", "OR"), "after the condition")
-        return Update(source, tuple(actions), where, returning=returning)
+        return a.Update(source, tuple(actions), where, returning=returning)
 
-    def _set_action(self) -> SetAction:
+    def _set_action(self) -> a.SetAction:
         path = self._path()
         self.expect_punct("=", "after the path being set")
-        return SetAction(path, self._value_expr(), line=path.line, col=path.col)
+        return a.SetAction(path, self._value_expr(), line=path.line, col=path.col)
 
-    def _remove_action(self) -> Remove:
+    def _remove_action(self) -> a.Remove:
         path = self._path()
-        return Remove(path, line=path.line, col=path.col)
+        return a.Remove(path, line=path.line, col=path.col)
 
-    def _delete(self) -> Delete:
+    def _delete(self) -> a.Delete:
         self.advance()
         self.expect_keyword("FROM", "after DELETE")
         source = self._table_ref()
@@ -267,7 +239,7 @@ class _Parser(ValueStream):
         where = self._condition()
         returning = self._returning(("ALL",), ("OLD",))
         self._finish(("AND", "OR"), "after the condition")
-        return Delete(source, where, returning=returning)
+        return a.Delete(source, where, returning=returning)
 
     def _returning(self, which_allowed: tuple[str, ...],
                    age_allowed: tuple[str, ...]) -> str | None:
@@ -287,25 +259,25 @@ class _Parser(ValueStream):
         prefix = "ALL" if which.keyword == "ALL" else "UPDATED"
         return f"{prefix}_{age.keyword}"
 
-    def _explain(self) -> Explain:
+    def _explain(self) -> a.Explain:
         self.advance()
         if not self.at_keyword(*_EXPLAINABLE):
             raise self.expected(_EXPLAINABLE, what="SELECT, INSERT, UPDATE or DELETE")
-        return Explain(self._statement())
+        return a.Explain(self._statement())
 
-    def _show(self) -> ShowTables:
+    def _show(self) -> a.ShowTables:
         self.advance()
         self.expect_keyword("TABLES", "after SHOW")
         self._finish((), "after SHOW TABLES")
-        return ShowTables()
+        return a.ShowTables()
 
-    def _describe_table(self) -> Describe:
+    def _describe_table(self) -> a.Describe:
         self.advance()
         source = self._table_ref()
         self._finish((), "after the table name")
-        return Describe(source)
+        return a.Describe(source)
 
-    def _transaction(self) -> Statement:
+    def _transaction(self) -> a.Statement:
         """``BEGIN | COMMIT | ROLLBACK [TRANSACTION]``."""
         word = str(self.advance().keyword)
         if self.accept_keyword("TRANSACTION"):
@@ -314,7 +286,7 @@ class _Parser(ValueStream):
             self._finish(("TRANSACTION",), f"after {word}")
         return _TRANSACTIONS[word]()
 
-    _STATEMENTS: ClassVar[dict[str, Callable[[_Parser], Statement]]] = {
+    _STATEMENTS: ClassVar[dict[str, Callable[[_Parser], a.Statement]]] = {
         "SELECT": _select, "INSERT": _insert, "UPDATE": _update, "DELETE": _delete,
         "EXPLAIN": _explain, "SHOW": _show, "DESCRIBE": _describe_table,
         "BEGIN": _transaction, "COMMIT": _transaction, "ROLLBACK": _transaction,
@@ -333,7 +305,7 @@ class _Parser(ValueStream):
             return str(self.advance().value)
         raise self.expected(expected)
 
-    def _table_ref(self) -> TableRef:
+    def _table_ref(self) -> a.TableRef:
         first = self.peek()
         table = self._name(("a table name",))
         self._refuse_bare_dash(first)
@@ -342,7 +314,7 @@ class _Parser(ValueStream):
             index_token = self.peek()
             index = self._name(("an index name",))
             self._refuse_bare_dash(index_token)
-        return TableRef(table, index, line=first.line, col=first.col)
+        return a.TableRef(table, index, line=first.line, col=first.col)
 
     def _refuse_bare_dash(self, first: Token) -> None:
         """``FROM battle-royale`` reads as ``battle - royale``: say to quote the name."""
@@ -358,7 +330,7 @@ class _Parser(ValueStream):
         raise self.fail(f"names with '-' must be quoted: write \"{name}\"", first,
                          ("a table name",))
 
-    def _path(self, expected: tuple[str, ...] = ("a path",)) -> PathExpr:
+    def _path(self, expected: tuple[str, ...] = ("a path",)) -> a.PathExpr:
         """``name ( . name | [ index ] )*``; quoted names are unquoted, ``"a.b"`` is one name."""
         first = self.peek()
         elements: list[str | int] = [self._name(expected)]
@@ -373,11 +345,11 @@ class _Parser(ValueStream):
                 elements.append(self.advance().value)
                 self.expect_punct("]", "after the list index")
             else:
-                return PathExpr(tuple(elements), line=first.line, col=first.col)
+                return a.PathExpr(tuple(elements), line=first.line, col=first.col)
 
     # --- conditions -----------------------------------------------------------------------
 
-    def _condition(self) -> Node:
+    def _condition(self) -> a.Node:
         """OR of ANDs; a chain of the same operator becomes one flat `Logical`. (The loops are
         written out, not shared, to keep each nesting level at three Python frames.)"""
         parts = [self._conjunction()]
@@ -385,13 +357,13 @@ class _Parser(ValueStream):
             parts.append(self._conjunction())
         return _logical("OR", parts)
 
-    def _conjunction(self) -> Node:
+    def _conjunction(self) -> a.Node:
         parts = [self._negation()]
         while self.accept_keyword("AND"):
             parts.append(self._negation())
         return _logical("AND", parts)
 
-    def _negation(self) -> Node:
+    def _negation(self) -> a.Node:
         """``NOT* ( '(' condition ')' | predicate )``; NOTs are read in a loop, not by
         recursion, but each still counts as a level of nesting."""
         nots: list[Token] = []
@@ -407,10 +379,10 @@ class _Parser(ValueStream):
             else:
                 node = self._predicate()
         for token in reversed(nots):
-            node = Not(node, line=token.line, col=token.col)
+            node = a.Not(node, line=token.line, col=token.col)
         return node
 
-    def _predicate(self) -> Node:
+    def _predicate(self) -> a.Node:
         if self.at_keyword("EXISTS"):
             raise self.fail(_EXISTS_UNSUPPORTED, self.peek(), ("a condition",))
         if self.at_call():
@@ -420,7 +392,7 @@ class _Parser(ValueStream):
             return self._comparison(call)
         return self._comparison(self._operand(("a condition",)))
 
-    def _comparison(self, left: Node) -> Node:
+    def _comparison(self, left: a.Node) -> a.Node:
         """What follows the left operand: a comparison, [NOT] BETWEEN, [NOT] IN, IS [NOT].
         Every resulting node starts where its left operand starts."""
         line, col = left.line, left.col
@@ -428,15 +400,15 @@ class _Parser(ValueStream):
         if token.is_punct(*_COMPARISONS):
             self.advance()
             op = "<>" if token.text == "!=" else token.text
-            return Compare(op, left, self._where_operand(), line=line, col=col)
+            return a.Compare(op, left, self._where_operand(), line=line, col=col)
         negated = self.accept_keyword("NOT")
-        node: Node
+        node: a.Node
         if self.accept_keyword("BETWEEN"):
             low = self._where_operand()
             self.expect_keyword("AND", "between the BETWEEN bounds")
-            node = Between(left, low, self._where_operand(), line=line, col=col)
+            node = a.Between(left, low, self._where_operand(), line=line, col=col)
         elif self.accept_keyword("IN"):
-            node = In(left, self._in_options(), line=line, col=col)
+            node = a.In(left, self._in_options(), line=line, col=col)
         elif negated:
             raise self.expected(("BETWEEN", "IN"))
         elif self.accept_keyword("IS"):
@@ -445,13 +417,13 @@ class _Parser(ValueStream):
             if what not in ("MISSING", "NULL"):
                 raise self.expected(("MISSING", "NULL"))
             self.keyword()
-            return IsCheck(left, what, is_not, line=line, col=col)
+            return a.IsCheck(left, what, is_not, line=line, col=col)
         else:
             raise self.expected(_PREDICATE_EXPECTED,
                                  what="a comparison operator, BETWEEN, IN or IS")
-        return Not(node, line=line, col=col) if negated else node
+        return a.Not(node, line=line, col=col) if negated else node
 
-    def _in_options(self) -> tuple[Node, ...]:
+    def _in_options(self) -> tuple[a.Node, ...]:
         opener = self.peek()
         if not opener.is_punct("[", "("):
             raise self.expected(("[", "("), what="'[' or '(' (the list of values)")
@@ -465,7 +437,7 @@ class _Parser(ValueStream):
         self.expect_punct(closer, "in the IN list", (",", closer))
         return tuple(options)
 
-    def _where_operand(self) -> Node:
+    def _where_operand(self) -> a.Node:
         """An operand in WHERE: a value, a path, or ``size(path)``."""
         if self.at_call():
             start = self.peek()
@@ -489,7 +461,7 @@ class _Parser(ValueStream):
             return True
         return token.is_punct("?", "-", "[", "{", "<<")
 
-    def _operand(self, expected: tuple[str, ...] = ("a value",)) -> Node:
+    def _operand(self, expected: tuple[str, ...] = ("a value",)) -> a.Node:
         """A literal, ``?``, ``:name`` or a path (function calls are handled by the caller,
         because which ones are allowed depends on where the operand is)."""
         if not self._starts_operand():
@@ -505,11 +477,11 @@ class _Parser(ValueStream):
         if token.kind is TokenKind.QUOTED_NAME:
             return self._path()
         value = self.value()
-        if isinstance(value, Param | Variable):
+        if isinstance(value, a.Param | a.Variable):
             return value
-        return Literal(value, line=token.line, col=token.col)
+        return a.Literal(value, line=token.line, col=token.col)
 
-    def _value_expr(self) -> Node:
+    def _value_expr(self) -> a.Node:
         """``operand ((+|-) operand)*``, left-associative: the value of a SET action. The
         chain is read in a loop, but each operator nests the tree one level deeper, so it
         counts toward MAX_DEPTH like any other nesting."""
@@ -520,15 +492,15 @@ class _Parser(ValueStream):
             if self.depth + chain > MAX_DEPTH:
                 raise self.fail(f"nesting is deeper than {MAX_DEPTH} levels", operator)
             right = self._update_operand()
-            left = BinaryOp(operator.text, left, right, line=left.line, col=left.col)
+            left = a.BinaryOp(operator.text, left, right, line=left.line, col=left.col)
         return left
 
-    def _update_operand(self) -> Node:
+    def _update_operand(self) -> a.Node:
         if self.at_call():
             return self._call(("update",))
         return self._operand()
 
-    def _call(self, roles: tuple[str, ...]) -> Call:
+    def _call(self, roles: tuple[str, ...]) -> a.Call:
         """``name(args)`` for a function allowed in this place (WHERE or SET)."""
         token = self.peek()
         name = str(token.value).lower()
@@ -544,28 +516,28 @@ class _Parser(ValueStream):
             raise self.fail(f"{name}(...) can only be used {place}", token, allowed)
         self.advance()
         self.advance()  # "("
-        args: list[Node] = []
+        args: list[a.Node] = []
         with self.nested(token):
             for number, kind in enumerate(function.args):
                 if number:
                     self.expect_punct(",", self._arity(name, function))
                 args.append(self._argument(kind, roles))
         self.expect_punct(")", self._arity(name, function))
-        return Call(name, tuple(args), line=token.line, col=token.col)
+        return a.Call(name, tuple(args), line=token.line, col=token.col)
 
     @staticmethod
     def _arity(name: str, function: _Function) -> str:
         count = len(function.args)
         return f"in {name}(...), which takes {count} argument{'s' if count > 1 else ''}"
 
-    def _argument(self, kind: str, roles: tuple[str, ...]) -> Node:
+    def _argument(self, kind: str, roles: tuple[str, ...]) -> a.Node:
         if kind == "path":
             return self._path()
         if kind == "type":
             return self._type_argument()
         return self._update_operand() if "update" in roles else self._operand()
 
-    def _type_argument(self) -> Node:
+    def _type_argument(self) -> a.Node:
         token = self.peek()
         if token.kind is TokenKind.STRING and token.value not in ATTRIBUTE_TYPES:
             raise self.fail(f"unknown attribute type {token.text}: expected one of "

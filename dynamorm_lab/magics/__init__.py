@@ -1,4 +1,7 @@
-"""IPython magics: ``%load_ext dynamorm_lab`` registers ``%dynamo``/``%%dynamo`` and ``%ddb``."""
+"""IPython magics: ``%load_ext dynamorm_lab`` registers ``%dynamo``/``%%dynamo`` and ``%ddb``.
+
+A face: it imports only the public API (`dynamorm_lab.api`) and `dynamorm_lab.frames`.
+"""
 
 from __future__ import annotations
 

@@ -8,7 +8,8 @@
 - ``online-shop``: a NoSQL Workbench single-table shop with two sparse GSIs;
   aws-samples/amazon-dynamodb-design-patterns (MIT-0).
 
-``data/SOURCES.md`` names the exact upstream files.
+``data/SOURCES.md`` names the exact upstream files. The loaders write through the
+connection they are given (the facade) and its transport.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import base64
 import binascii
 import gzip
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -42,29 +42,25 @@ def typed_from_json(av: Mapping[str, Any]) -> dict[str, Any]:
     """A typed AttributeValue from its JSON form (binary from base64), validated."""
     if not isinstance(av, Mapping) or len(av) != 1 or next(iter(av)) not in _TYPES:
         raise ValidationError(f"not a typed AttributeValue: {av!r:.80}")
-    tag, value = next(iter(av.items()))
-    if tag == "B":
-        return {"B": base64.b64decode(value)}
-    if tag == "BS":
-        return {"BS": [base64.b64decode(v) for v in value]}
-    if tag == "L":
-        return {"L": [typed_from_json(v) for v in value]}
-    if tag == "M":
-        return {"M": {k: typed_from_json(v) for k, v in value.items()}}
-    return {tag: value}
+    return _binary_walk(av, base64.b64decode, typed_from_json)
 
 
 def typed_to_json(av: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON form of a typed AttributeValue (binary as base64)."""
+    return _binary_walk(av, lambda data: base64.b64encode(data).decode(), typed_to_json)
+
+
+def _binary_walk(av: Mapping[str, Any], binary: Callable[[Any], Any],
+                 inner: Callable[[Mapping[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    """An AttributeValue with its binary payloads converted by `binary`, and the values
+    inside its lists and maps by `inner`."""
     tag, value = next(iter(av.items()))
     if tag == "B":
-        return {"B": base64.b64encode(value).decode()}
-    if tag == "BS":
-        return {"BS": [base64.b64encode(v).decode() for v in value]}
-    if tag == "L":
-        return {"L": [typed_to_json(v) for v in value]}
+        return {"B": binary(value)}
+    if tag in ("BS", "L"):
+        return {tag: [(binary if tag == "BS" else inner)(element) for element in value]}
     if tag == "M":
-        return {"M": {k: typed_to_json(v) for k, v in value.items()}}
+        return {"M": {key: inner(element) for key, element in value.items()}}
     return {tag: value}
 
 

@@ -219,6 +219,21 @@ def test_numbers_float_gives_float64_where_not_int64(texts: list[str]) -> None:
         assert table.column("l").to_pylist() == [[float(t)] for t in texts]
 
 
+@pytest.mark.parametrize("texts", [[str(10**51)], ["1.5", str(10**37)], ["-" + "9" * 39],
+                                   ["12345678901234567890.1234567890123456789"]])
+@pytest.mark.parametrize("kind", ["any", "decimal", "int"])
+def test_numbers_past_38_digits_stay_exact_text_for_every_kind(texts: list[str],
+                                                               kind: str) -> None:
+    """Arrow's cast to decimal128 does not check the precision (10**51 became
+    -95697636645188304477050570048626753536): such columns must never reach it."""
+    items = [{"pk": s(str(i)), "v": n(t)} for i, t in enumerate(texts)]
+    kinds = {"v": kind}
+    table = table_from_chunks(read_pages([items]), kinds=kinds)
+    assert_same_table(table, arrow_from_items(items, kinds=kinds))
+    assert table.schema.field("v").type == pa.string()
+    assert table.column("v").to_pylist() == texts
+
+
 def test_model_kinds_decide_top_level_numbers() -> None:
     """A model's float field gives float64 and its Decimal field never int64."""
     items = [{"pk": s(str(i)), "f": n(t), "d": n(t)} for i, t in enumerate(["1", "2", "0.5"])]
