@@ -313,6 +313,10 @@ def scan_case(server: Server, sizes: Sizes, segments: int, *, warm: bool = False
     def dl_dicts_first() -> Any:
         return scan.all().to_pandas()
 
+    def dl_select() -> Any:
+        (select,) = dl.execute(f'SELECT * FROM "{table}"', conn, allow_scan=True)
+        return select.to_pandas()
+
     def boto3_client() -> Any:
         return pd.DataFrame(_in_threads(segments, lambda s: _client_rows(
             client, table, s, segments)))
@@ -340,6 +344,8 @@ def scan_case(server: Server, sizes: Sizes, segments: int, *, warm: bool = False
         Contender("dynamorm_lab Model.scan().to_pandas()", dl_model, check, ours=True),
         Contender("dynamorm_lab Query.all().to_pandas() (dicts first)", dl_dicts_first, check,
                   ours=True),
+        *([Contender('dynamorm_lab %%dynamo SELECT * (dl.execute, to a frame)', dl_select,
+                     check, ours=True)] if segments == 1 else []),
         Contender(CLIENT, boto3_client, check),
         Contender("boto3 resource Table.scan", boto3_resource, check),
         Contender("PynamoDB Model.scan", pynamodb, check),
@@ -367,7 +373,9 @@ def scan_case(server: Server, sizes: Sizes, segments: int, *, warm: bool = False
                "page, no per-item dicts); `to_arrow()` has pyarrow parse the pages and returns "
                "a pyarrow Table (Arrow types: "
                "lists and structs for L/SS/M, not Python objects); `.all().to_pandas()` first "
-               "makes a dict per item, as a user iterating the items would.",
+               "makes a dict per item, as a user iterating the items would; a `%%dynamo` "
+               "SELECT parses, samples the table (200 items, to learn its attributes), plans "
+               "and goes to the same frame sink as `to_pandas()`.",
                "dynamorm_lab's frames type their columns (`int64`, exact `int`/`Decimal` "
                "objects for other numbers, `boolean`, NA for missing); the others leave "
                "numbers as Decimal/float objects (awswrangler converts through Arrow)."])

@@ -101,17 +101,6 @@ class Dynalite:
 SAMPLE_NAMES = ("movies", "battle-royale", "online-shop", "product-catalog")
 
 
-def connect_with_samples(endpoint_url: str) -> Any:
-    """A connection (not the default) to `endpoint_url` with every bundled sample loaded."""
-    import dynamorm_lab as dl
-
-    connection = dl.connect(endpoint_url, make_default=False)
-    for name in SAMPLE_NAMES:
-        report = dl.load_sample(name, connection)
-        assert all(r.ok for r in report.values()), f"sample {name} did not load: {report}"
-    return connection
-
-
 def count_sends(connection: Any) -> list[str]:
     """The event name of every HTTP request the connection sends from now on, through any of
     its clients (reads go through the data-plane client)."""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from backends import UNSUPPORTED, Dynalite, backend
+from backends import SAMPLE_NAMES, UNSUPPORTED, Dynalite, backend
 from faults import FaultProxy
 
 import dynamorm_lab as dl
@@ -60,6 +60,44 @@ def db(server: Any) -> Iterator[dl.Connection]:
     connection = dl.connect(server.endpoint_url, make_default=True)
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="session")
+def samples(server: Any) -> tuple[str, ...]:
+    """Every bundled sample data set, loaded into the session's server once."""
+    connection = dl.connect(server.endpoint_url, make_default=False)
+    try:
+        for name in SAMPLE_NAMES:
+            report = dl.load_sample(name, connection, progress=False)
+            assert all(r.ok for r in report.values()), f"sample {name} did not load: {report}"
+    finally:
+        connection.close()
+    return SAMPLE_NAMES
+
+
+@pytest.fixture(scope="module")
+def conn(server: Any) -> Iterator[dl.Connection]:
+    """A connection of the module's own to the session's server (not the default one)."""
+    connection = dl.connect(server.endpoint_url, make_default=False)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def make_table(conn: dl.Connection) -> Iterator[Callable[..., Any]]:
+    """Create a model's (or a schema's) table now; every table made this way is deleted at
+    the end of the test."""
+    made: list[str] = []
+
+    def create(model: Any, **options: Any) -> Any:
+        made.append(model.name if isinstance(model, dl.TableSchema) else dl.schema(model).name)
+        conn.create_table(model, **options)
+        return model
+
+    yield create
+    for name in made:
+        if conn.table_exists(name):
+            conn.delete_table(name)
 
 
 @pytest.fixture

@@ -2,9 +2,51 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import uuid
 from typing import Any
+
+# --- enums the model and codec tests declare fields with ----------------------------------------
+
+class Color(enum.Enum):
+    RED = "red"
+    GREEN = "green"
+    BLUE = "blue"
+
+
+class Level(enum.Enum):
+    LOW = 1
+    HIGH = 2
+
+
+class Priority(enum.IntEnum):
+    LOW = 1
+    HIGH = 9
+
+
+class Shade(enum.StrEnum):
+    LIGHT = "light"
+    DARK = "dark"
+
+
+class Mood(enum.Enum):
+    HAPPY = "happy"
+    SAD = "sad"
+
+
+class Mixed(enum.Enum):
+    """Neither all-str nor all-int values: not a DynamoDB scalar."""
+
+    TEXT = "a"
+    NUMBER = 1
+
+
+class Flags(enum.Enum):
+    """bool values: neither str nor int values."""
+
+    ON = True
+    OFF = False
 
 
 def unique(prefix: str) -> str:
@@ -33,3 +75,57 @@ def sent_operations(connection: Any) -> list[str]:
 
     connection.on("before-send.dynamodb", hook)
     return sent
+
+
+# --- a transport without a server --------------------------------------------------------------
+
+class FakeTransport:
+    """The operations' `Transport`, answering from a handler instead of a server (in the
+    spirit of httpx's MockTransport): ``handler(operation, params)`` returns the response
+    (a dict, as DynamoDB's JSON would parse) or raises. Every call sent is recorded in
+    `calls` (a write on a read-only transport is refused, as the real one does, unsent).
+    Query/Scan bodies asked for raw are served as their JSON bytes, as botocore would."""
+
+    def __init__(self, handler: Any, *, read_only: bool = False, scan_guard: int | None = None,
+                 retry_policy: Any = None, item_count: int | None = None) -> None:
+        import dynamorm_lab as dl
+
+        self.handler = handler
+        self.read_only = read_only
+        self.scan_guard = scan_guard
+        self.retry_policy = retry_policy or dl.RetryPolicy(attempts=5, base_delay=0,
+                                                           max_delay=0)
+        self.cursor_key = b"k" * 32
+        self.item_count = item_count
+        self.calls: list[tuple[str, dict[str, Any], str]] = []
+        self._last: Any = None
+
+    def call(self, operation: str, params: dict[str, Any], *,
+             parse: str = "botocore") -> dict[str, Any]:
+        from dynamorm_lab._ops.boundary import WRITE_OPERATIONS
+        from dynamorm_lab.errors import ReadOnlyError
+
+        if self.read_only and operation in WRITE_OPERATIONS:
+            raise ReadOnlyError(f"{operation} refused: this connection is read-only")
+        self.calls.append((operation, json.loads(json.dumps(params, default=repr)), parse))
+        response: dict[str, Any] = self.handler(operation, params)
+        if parse == "raw" and operation in ("Query", "Scan"):
+            return {"Body": json.dumps(response).encode()}
+        return response
+
+    def table_stats(self, name: str, *, max_age: float = 60.0) -> tuple[int | None, int | None]:
+        return self.item_count, None
+
+    def forget_stats(self, name: str) -> None:
+        pass
+
+    @property
+    def last_stats(self) -> Any:
+        return self._last
+
+    @last_stats.setter
+    def last_stats(self, stats: Any) -> None:
+        self._last = stats
+
+    def operations(self) -> list[str]:
+        return [operation for operation, _params, _parse in self.calls]

@@ -5,7 +5,7 @@ re-checking the WHERE; ``--dry-run`` shows them and writes nothing. Runs on moto
 """
 
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,29 +16,6 @@ import dynamorm_lab as dl
 from dynamorm_lab._ops.boundary import WRITE_OPERATIONS
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def conn(server: Any) -> Iterator[dl.Connection]:
-    connection = dl.connect(server.endpoint_url, make_default=False)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
-def tables(conn: dl.Connection) -> Iterator[Callable[[Any], Any]]:
-    """Create a model's (or schema's) table; every table made this way is deleted after."""
-    made: list[str] = []
-
-    def create(model: Any) -> Any:
-        conn.create_table(model)
-        made.append(model.name if isinstance(model, dl.TableSchema) else dl.schema(model).name)
-        return model
-
-    yield create
-    for name in made:
-        if conn.table_exists(name):
-            conn.delete_table(name)
 
 
 def rows(statement: Any) -> list[dict[str, Any]]:
@@ -63,10 +40,10 @@ DESTRUCTIVE_WHERES = [
 @pytest.mark.parametrize("where", DESTRUCTIVE_WHERES)
 @pytest.mark.parametrize("verb", ["UPDATE", "DELETE"])
 def test_a_write_whose_where_is_not_a_full_key_needs_yes(
-        conn: dl.Connection, server: Any, tables: Callable[[Any], Any], verb: str,
+        conn: dl.Connection, server: Any, make_table: Callable[[Any], Any], verb: str,
         where: str) -> None:
     name = unique("sec_confirm")
-    tables(dl.TableSchema(name, dl.KeyAttribute("band", "S"), dl.KeyAttribute("title", "S")))
+    make_table(dl.TableSchema(name, dl.KeyAttribute("band", "S"), dl.KeyAttribute("title", "S")))
     for band, title, plays in (("B", "one", 1), ("B", "two", 8), ("C", "one", 20),
                                ("D", "x", 3)):
         conn.client.put_item(TableName=name, Item={
@@ -91,9 +68,9 @@ def test_a_write_whose_where_is_not_a_full_key_needs_yes(
 
 
 def test_yes_writes_exactly_the_items_the_where_matches(conn: dl.Connection,
-                                                       tables: Callable[[Any], Any]) -> None:
+                                                       make_table: Callable[[Any], Any]) -> None:
     name = unique("sec_yes")
-    tables(dl.TableSchema(name, dl.KeyAttribute("band", "S"), dl.KeyAttribute("title", "S")))
+    make_table(dl.TableSchema(name, dl.KeyAttribute("band", "S"), dl.KeyAttribute("title", "S")))
     rows = [("B", "one", 1), ("B", "two", 8), ("C", "one", 20), ("D", "x", 3)]
     for band, title, plays in rows:
         conn.client.put_item(TableName=name, Item={

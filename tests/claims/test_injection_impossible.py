@@ -32,29 +32,6 @@ HOSTILE_VALUES = [*HOSTILE_NAMES, "", "x' OR '1'='1", "1; DELETE FROM t", "%s%n"
                   "{'pk': 'other'}"]
 
 
-@pytest.fixture(scope="module")
-def conn(server: Any) -> Iterator[dl.Connection]:
-    connection = dl.connect(server.endpoint_url, make_default=False)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
-def tables(conn: dl.Connection) -> Iterator[Callable[[Any], Any]]:
-    """Create a model's (or schema's) table; every table made this way is deleted after."""
-    made: list[str] = []
-
-    def create(model: Any) -> Any:
-        conn.create_table(model)
-        made.append(model.name if isinstance(model, dl.TableSchema) else dl.schema(model).name)
-        return model
-
-    yield create
-    for name in made:
-        if conn.table_exists(name):
-            conn.delete_table(name)
-
-
 def raw_get(conn: dl.Connection, table: str, pk: str) -> dict[str, Any] | None:
     item: dict[str, Any] | None = conn.client.get_item(
         TableName=table, Key={"pk": {"S": pk}}, ConsistentRead=True).get("Item")
@@ -84,8 +61,8 @@ def pks(result: Any) -> set[str]:
 # === 1. hostile strings in every position =====================================================
 
 def test_hostile_values_round_trip_and_match_only_their_items(
-        conn: dl.Connection, tables: Callable[[Any], Any]) -> None:
-    Doc = tables(make_doc(unique("sec_values")))
+        conn: dl.Connection, make_table: Callable[[Any], Any]) -> None:
+    Doc = make_table(make_doc(unique("sec_values")))
     written = {}
     for n, value in enumerate(HOSTILE_VALUES):
         doc = Doc(pk=f"v{n}", label=value, info={"nested": value, "list": [value]},
@@ -122,9 +99,9 @@ def test_hostile_values_round_trip_and_match_only_their_items(
 
 
 def test_hostile_attribute_names_from_user_data(conn: dl.Connection,
-                                                tables: Callable[[Any], Any]) -> None:
+                                                make_table: Callable[[Any], Any]) -> None:
     """dl.attr(name) takes a name literally: it is sent as a #n placeholder, never as text."""
-    Doc = tables(make_doc(unique("sec_names")))
+    Doc = make_table(make_doc(unique("sec_names")))
     for n, name in enumerate(HOSTILE_NAMES):
         conn.update(Doc, dl.attr(name).set(f"value {n}"), key=f"n{n}", must_exist=False)
     conn.update(Doc, *[dl.attr(name).set(n) for n, name in enumerate(HOSTILE_NAMES)],
@@ -166,8 +143,8 @@ def test_hostile_attribute_names_from_user_data(conn: dl.Connection,
 
 
 def test_hostile_map_keys_round_trip_and_address_one_key(conn: dl.Connection,
-                                                         tables: Callable[[Any], Any]) -> None:
-    Doc = tables(make_doc(unique("sec_keys")))
+                                                         make_table: Callable[[Any], Any]) -> None:
+    Doc = make_table(make_doc(unique("sec_keys")))
     info = {name: n for n, name in enumerate(HOSTILE_NAMES)}
     conn.create(Doc(pk="m", info=dict(info)))
     conn.create(Doc(pk="other", info={"x": 1}))
@@ -193,7 +170,7 @@ def test_a_hostile_table_name_gets_a_clear_library_error_and_creates_nothing(
     with a library error (ModelDefinitionError when the model is defined, or ValidationError
     when the table is created), and no table appears: on AWS and dynalite the server refuses
     it, and the library validates what local servers let through (README: Limits)."""
-    before = conn.tables()
+    before = conn.make_table()
     created = False
     with pytest.raises((dl.ModelDefinitionError, dl.ValidationError)) as refused:
         class Hostile(dl.Model, table=name):
@@ -207,17 +184,17 @@ def test_a_hostile_table_name_gets_a_clear_library_error_and_creates_nothing(
                 conn.delete_table(Hostile)
     assert not created, f"a table named {name!r} was created"
     assert type(refused.value).__module__.startswith("dynamorm_lab")
-    assert conn.tables() == before
+    assert conn.make_table() == before
     # reading from such a name is a clear error too, never anything else
     with pytest.raises(dl.DynamormError):
         dl.execute(f'SELECT * FROM "{name.replace(chr(34), chr(34) * 2)}"', conn)
-    assert conn.tables() == before
+    assert conn.make_table() == before
 
 
 def test_a_valid_but_odd_table_name_works(conn: dl.Connection,
-                                          tables: Callable[[Any], Any]) -> None:
+                                          make_table: Callable[[Any], Any]) -> None:
     name = f"odd.name-{uuid.uuid4().hex[:6]}_x"
-    tables(dl.TableSchema(name, dl.KeyAttribute("pk", "S")))
+    make_table(dl.TableSchema(name, dl.KeyAttribute("pk", "S")))
     dl.execute(f"INSERT INTO \"{name}\" VALUE {{'pk': 'a', 'v': 1}}", conn)
     assert rows(dl.execute(f"SELECT * FROM \"{name}\" WHERE pk = 'a'", conn)[0]) == [
         {"pk": "a", "v": 1}]

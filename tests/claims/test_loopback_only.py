@@ -2,7 +2,7 @@
 
 
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,29 +12,6 @@ import dynamorm_lab as dl
 import dynamorm_lab.local._server as server_module
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def conn(server: Any) -> Iterator[dl.Connection]:
-    connection = dl.connect(server.endpoint_url, make_default=False)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
-def tables(conn: dl.Connection) -> Iterator[Callable[[Any], Any]]:
-    """Create a model's (or schema's) table; every table made this way is deleted after."""
-    made: list[str] = []
-
-    def create(model: Any) -> Any:
-        conn.create_table(model)
-        made.append(model.name if isinstance(model, dl.TableSchema) else dl.schema(model).name)
-        return model
-
-    yield create
-    for name in made:
-        if conn.table_exists(name):
-            conn.delete_table(name)
 
 
 # === 5. the embedded server listens on 127.0.0.1 only ===========================================
@@ -86,7 +63,7 @@ def test_the_embedded_server_listens_on_loopback_only(embedded: dl.Connection) -
     endpoint = urlsplit(embedded.endpoint_url or "")
     assert endpoint.hostname == "127.0.0.1"
     assert embedded.server is not None and embedded.server.host == "127.0.0.1"
-    assert isinstance(embedded.tables(), list)  # it answers on 127.0.0.1
+    assert isinstance(embedded.make_table(), list)  # it answers on 127.0.0.1
     assert endpoint.port is not None
     # Another loopback address reaches this machine too: only a wildcard bind would answer.
     assert refused("127.0.0.2", endpoint.port)

@@ -25,29 +25,6 @@ from dynamorm_lab._ops.boundary import WRITE_OPERATIONS
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def conn(server: Any) -> Iterator[dl.Connection]:
-    connection = dl.connect(server.endpoint_url, make_default=False)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
-def tables(conn: dl.Connection) -> Iterator[Callable[[Any], Any]]:
-    """Create a model's (or schema's) table; every table made this way is deleted after."""
-    made: list[str] = []
-
-    def create(model: Any) -> Any:
-        conn.create_table(model)
-        made.append(model.name if isinstance(model, dl.TableSchema) else dl.schema(model).name)
-        return model
-
-    yield create
-    for name in made:
-        if conn.table_exists(name):
-            conn.delete_table(name)
-
-
 # === 2. read-only connections refuse every write path ========================================
 
 def make_thing(table: str) -> Any:
@@ -85,7 +62,7 @@ class ReadOnlyWorld:
         self.endpoint = server.endpoint_url
 
     def snapshot(self) -> Any:
-        names = self.conn.tables()
+        names = self.conn.make_table()
         mine = [self.Thing.__table__, self.mig_name]
         return (names, {n: canonical(raw_scan(self.conn, n)) for n in mine},
                 self.conn.describe(self.mig_name).indexes)

@@ -26,29 +26,6 @@ SECRET = "wJalrFAKEsecretKEY/K7MDENG/bPxRfiCYEXAMPLE"
 TOKEN = "FAKEsessionTOKEN0123456789"
 KEY_ID = "AKIAFAKEKEYID0SECTEST"
 
-@pytest.fixture(scope="module")
-def conn(server: Any) -> Iterator[dl.Connection]:
-    connection = dl.connect(server.endpoint_url, make_default=False)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
-def tables(conn: dl.Connection) -> Iterator[Callable[[Any], Any]]:
-    """Create a model's (or schema's) table; every table made this way is deleted after."""
-    made: list[str] = []
-
-    def create(model: Any) -> Any:
-        conn.create_table(model)
-        made.append(model.name if isinstance(model, dl.TableSchema) else dl.schema(model).name)
-        return model
-
-    yield create
-    for name in made:
-        if conn.table_exists(name):
-            conn.delete_table(name)
-
-
 def make_doc(table: str) -> Any:
     class SecDoc(dl.Model, table=table):
         pk: str = dl.field(partition_key=True)

@@ -29,22 +29,6 @@ FAST = dl.RetryPolicy(attempts=10, base_delay=0.001, max_delay=0.01)
 # --- fixtures and helpers --------------------------------------------------------------------
 
 @pytest.fixture
-def make_table(db: dl.Connection) -> Iterator[Callable[..., Any]]:
-    """Create a model's table now; delete every table created this way at the end."""
-    created: list[str] = []
-
-    def create(model: Any) -> Any:
-        db.create_table(model)
-        created.append(dl.schema(model).name)
-        return model
-
-    yield create
-    for name in created:
-        if db.table_exists(name):
-            db.delete_table(name)
-
-
-@pytest.fixture
 def proxy(server: LocalServer) -> Iterator[FaultProxy]:
     with FaultProxy(server.endpoint_url, seed=7) as running:
         yield running

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import enum
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from backends import count_sends
+from helpers import Color, Priority
 
 import dynamorm_lab as dl
 from dynamorm_lab.local import LocalServer
@@ -31,22 +31,6 @@ UTC = dt.UTC
 
 
 # --- fixtures and helpers --------------------------------------------------------------------
-
-@pytest.fixture
-def make_table(db: dl.Connection) -> Iterator[Callable[..., Any]]:
-    """Create a model's table now; delete every table created this way at the end."""
-    created: list[str] = []
-
-    def create(model: Any, **options: Any) -> Any:
-        created.append(dl.schema(model).name)
-        db.create_table(model, **options)
-        return model
-
-    yield create
-    for name in created:
-        if db.table_exists(name):
-            db.delete_table(name)
-
 
 def raw_get(db: dl.Connection, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
     """The stored item exactly as the server returns it (a consistent raw GetItem)."""
@@ -179,14 +163,8 @@ def make_blob(table: str) -> Any:
     return Blob
 
 
-class Color(enum.Enum):
-    RED = "red"
-    GREEN = "green"
 
 
-class Priority(enum.IntEnum):
-    LOW = 1
-    HIGH = 9
 
 
 class Address(dl.Model):

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pytest
-from backends import connect_with_samples, count_sends
+from backends import count_sends
 
 import dynamorm_lab as dl
 from dynamorm_lab.errors import ValidationError
@@ -162,9 +162,9 @@ def blob_items() -> list[dict[str, Any]]:
 # --- fixtures --------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def conn(server: LocalServer) -> Iterator[dl.Connection]:
-    """A connection with the sample data sets and this module's two tables loaded."""
-    connection = connect_with_samples(server.endpoint_url)
+def conn(server: LocalServer, samples: tuple[str, ...]) -> Iterator[dl.Connection]:
+    """A connection, the sample data sets loaded, and this module's two tables."""
+    connection = dl.connect(server.endpoint_url, make_default=False)
     connection.create_table(KITCHEN_SCHEMA)
     connection.create_table(BLOBS_SCHEMA)
     try:

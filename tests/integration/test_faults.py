@@ -98,40 +98,17 @@ def make_item_model(table: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def direct(server: Any) -> Iterator[dl.Connection]:
-    """A connection straight to the server (no proxy), for setup and for checking."""
-    conn = dl.connect(server.endpoint_url, make_default=False)
-    yield conn
-    conn.close()
-
-
-@pytest.fixture(scope="module")
-def stored(direct: dl.Connection) -> Iterator[tuple[Any, list[tuple[str, int]]]]:
+def stored(conn: dl.Connection) -> Iterator[tuple[Any, list[tuple[str, int]]]]:
     """A table of 240 items over three partitions, and its keys read back from the server."""
     name = f"faults_{random.Random().getrandbits(32):08x}"
     Item = make_item_model(name)
-    direct.create_table(Item)
-    direct.batch_write([Item(pk=pk, sk=n, payload=f"{pk}/{n} " + "x" * (n % 17))
+    conn.create_table(Item)
+    conn.batch_write([Item(pk=pk, sk=n, payload=f"{pk}/{n} " + "x" * (n % 17))
                         for pk in PARTITIONS for n in range(PER_PARTITION)])
-    keys = sorted((i["pk"]["S"], int(i["sk"]["N"])) for i in raw_scan(direct, name))
+    keys = sorted((i["pk"]["S"], int(i["sk"]["N"])) for i in raw_scan(conn, name))
     assert len(keys) == len(PARTITIONS) * PER_PARTITION
     yield Item, keys
-    direct.delete_table(Item)
-
-
-@pytest.fixture
-def make_table(direct: dl.Connection) -> Iterator[Callable[[Any], Any]]:
-    created: list[str] = []
-
-    def create(model: Any) -> Any:
-        direct.create_table(model)
-        created.append(dl.schema(model).name)
-        return model
-
-    yield create
-    for name in created:
-        if direct.table_exists(name):
-            direct.delete_table(name)
+    conn.delete_table(Item)
 
 
 @pytest.fixture
@@ -297,7 +274,7 @@ def test_a_planned_batch_get_uses_the_connections_retry_policy(
 
 @pytest.mark.parametrize("fault", ["reset", "reset-mid-body", "delay-past-read-timeout"])
 def test_batch_writes_survive_lost_responses_and_store_everything_once(
-        direct: dl.Connection, make_table: Callable[[Any], Any], table_name: str,
+        conn: dl.Connection, make_table: Callable[[Any], Any], table_name: str,
         proxy: FaultProxy, via_proxy: Callable[..., dl.Connection], fault: str) -> None:
     """A lost BatchWriteItem response makes botocore send the same request again: puts and
     deletes are idempotent, so the table ends exactly as asked."""
@@ -312,7 +289,7 @@ def test_batch_writes_survive_lost_responses_and_store_everything_once(
     assert fired(proxy, "BatchWriteItem") == 3
     assert report.ok and report.written == 300 and report.requests == 12
     stored_items = {(i["pk"]["S"], int(i["sk"]["N"])): i["payload"]["S"]
-                    for i in raw_scan(direct, table_name)}
+                    for i in raw_scan(conn, table_name)}
     assert stored_items == {(o.pk, o.sk): o.payload for o in objects}
 
     # Deletes through a batch writer, under the same fault.
@@ -321,7 +298,7 @@ def test_batch_writes_survive_lost_responses_and_store_everything_once(
         for obj in objects[::2]:
             writer.delete(obj)
     assert writer.report.ok and writer.report.written == 150
-    left = sorted((i["pk"]["S"], int(i["sk"]["N"])) for i in raw_scan(direct, table_name))
+    left = sorted((i["pk"]["S"], int(i["sk"]["N"])) for i in raw_scan(conn, table_name))
     assert left == sorted((o.pk, o.sk) for o in objects[1::2])
 
 
@@ -331,7 +308,7 @@ def test_batch_writes_survive_lost_responses_and_store_everything_once(
     ("delay-past-read-timeout", True),
 ])
 def test_batch_writes_report_what_failed_after_the_retry_budget(
-        direct: dl.Connection, make_table: Callable[[Any], Any], table_name: str,
+        conn: dl.Connection, make_table: Callable[[Any], Any], table_name: str,
         proxy: FaultProxy, via_proxy: Callable[..., dl.Connection], fault: str,
         server_got_it: bool) -> None:
     """botocore gives up on the first request (two attempts): its 25 items are reported
@@ -353,7 +330,7 @@ def test_batch_writes_report_what_failed_after_the_retry_budget(
     assert report.written == 75 and not report.ok
     assert all(f.table == table_name and "cannot reach the endpoint" in f.reason
                for f in report.failed)
-    stored_sks = {int(i["sk"]["N"]) for i in raw_scan(direct, table_name)}
+    stored_sks = {int(i["sk"]["N"]) for i in raw_scan(conn, table_name)}
     written = set(range(25, 100))
     assert written <= stored_sks  # every write reported as done is stored
     assert stored_sks - written <= failed  # anything else stored was reported as failed
@@ -375,10 +352,10 @@ def make_account(table: str) -> Any:
 @pytest.mark.needs("transactions")
 @pytest.mark.parametrize("fault", ["reset", "reset-mid-body", "delay-past-read-timeout"])
 def test_a_lost_transaction_response_is_retried_with_the_same_token(
-        direct: dl.Connection, make_table: Callable[[Any], Any], table_name: str,
+        conn: dl.Connection, make_table: Callable[[Any], Any], table_name: str,
         proxy: FaultProxy, via_proxy: Callable[..., dl.Connection], fault: str) -> None:
     Account = make_table(make_account(table_name))
-    direct.create(Account(pk="a", balance=100))
+    conn.create(Account(pk="a", balance=100))
     conn = via_proxy(read_timeout=0.5 if fault.startswith("delay") else 30.0)
     FAULTS[fault][0](proxy, "TransactWriteItems", 1, 1.0)
 
@@ -395,16 +372,16 @@ def test_a_lost_transaction_response_is_retried_with_the_same_token(
     # retry too. DynamoDB answers a retry with the same ClientRequestToken (within 10
     # minutes) without applying it again, so at-most-once rests on DynamoDB honouring the
     # token. moto ignores tokens and applies the retry as well (90 on DynamoDB, 80 here).
-    stored = raw_get(direct, table_name, {"pk": {"S": "a"}})
+    stored = raw_get(conn, table_name, {"pk": {"S": "a"}})
     assert stored is not None and stored["balance"]["N"] in ("90", "80")
 
 
 @pytest.mark.needs("transactions")
 def test_a_transaction_that_fails_after_the_retry_budget_keeps_its_token_for_a_retry(
-        direct: dl.Connection, make_table: Callable[[Any], Any], table_name: str,
+        conn: dl.Connection, make_table: Callable[[Any], Any], table_name: str,
         proxy: FaultProxy, via_proxy: Callable[..., dl.Connection]) -> None:
     Account = make_table(make_account(table_name))
-    direct.create(Account(pk="a", balance=100))
+    conn.create(Account(pk="a", balance=100))
     conn = via_proxy(max_attempts=1)
     proxy.reset("TransactWriteItems", None, forward=False)  # the server never sees it
 
@@ -419,7 +396,7 @@ def test_a_transaction_that_fails_after_the_retry_budget_keeps_its_token_for_a_r
     assert tx.committed
     assert proxy.tokens("TransactWriteItems") == [tx.token] * 3
     assert len(proxy.body_counts("TransactWriteItems")) == 1
-    stored = raw_get(direct, table_name, {"pk": {"S": "a"}})
+    stored = raw_get(conn, table_name, {"pk": {"S": "a"}})
     assert stored is not None and stored["balance"] == {"N": "90"}
 
 
@@ -436,10 +413,10 @@ def make_counter(table: str) -> Any:
 
 
 def test_a_conditional_write_never_overwrites_a_concurrent_change_under_500s(
-        direct: dl.Connection, make_table: Callable[[Any], Any], table_name: str,
+        conn: dl.Connection, make_table: Callable[[Any], Any], table_name: str,
         proxy: FaultProxy, via_proxy: Callable[..., dl.Connection]) -> None:
     Counter_ = make_table(make_counter(table_name))
-    direct.create(Counter_(pk="c", value="start"))
+    conn.create(Counter_(pk="c", value="start"))
     first, second = via_proxy(max_attempts=6), via_proxy(max_attempts=6)
     mine = Counter_.get("c", consistent=True, connection=first)
     theirs = Counter_.get("c", consistent=True, connection=second)
@@ -454,7 +431,7 @@ def test_a_conditional_write_never_overwrites_a_concurrent_change_under_500s(
     assert proxy.op("UpdateItem").errors == 4
     assert lost.value.expected == 1
     assert (mine.version, theirs.version) == (2, 1)
-    stored = raw_get(direct, table_name, {"pk": {"S": "c"}})
+    stored = raw_get(conn, table_name, {"pk": {"S": "c"}})
     assert stored is not None
     assert stored["value"] == {"S": "first"} and stored["version"] == {"N": "2"}
 
@@ -462,15 +439,15 @@ def test_a_conditional_write_never_overwrites_a_concurrent_change_under_500s(
     proxy.error("UpdateItem", 500, "InternalServerError", 3)
     with pytest.raises(dl.VersionConflict):
         second.update(theirs, Counter_.hits.set(99))
-    stored = raw_get(direct, table_name, {"pk": {"S": "c"}})
+    stored = raw_get(conn, table_name, {"pk": {"S": "c"}})
     assert stored is not None and stored["hits"] == {"N": "0"}
 
 
 def test_concurrent_conditional_writes_under_500s_have_exactly_one_winner(
-        direct: dl.Connection, make_table: Callable[[Any], Any], table_name: str,
+        conn: dl.Connection, make_table: Callable[[Any], Any], table_name: str,
         proxy: FaultProxy, via_proxy: Callable[..., dl.Connection]) -> None:
     Counter_ = make_table(make_counter(table_name))
-    direct.create(Counter_(pk="c", value="start"))
+    conn.create(Counter_(pk="c", value="start"))
     conns = [via_proxy(max_attempts=8), via_proxy(max_attempts=8)]
     for round_ in range(8):
         objects = [Counter_.get("c", consistent=True, connection=c) for c in conns]
@@ -499,7 +476,7 @@ def test_concurrent_conditional_writes_under_500s_have_exactly_one_winner(
         assert len(winners) == 1, outcomes
         loser = 1 - winners[0]
         assert isinstance(outcomes[loser], dl.VersionConflict), outcomes[loser]
-        stored = raw_get(direct, table_name, {"pk": {"S": "c"}})
+        stored = raw_get(conn, table_name, {"pk": {"S": "c"}})
         assert stored is not None
         assert stored["value"] == {"S": f"round {round_} by {winners[0]}"}
         assert stored["version"] == {"N": str(round_ + 2)}
@@ -508,7 +485,7 @@ def test_concurrent_conditional_writes_under_500s_have_exactly_one_winner(
 
 @pytest.mark.parametrize("operation", ["save", "create"])
 def test_a_write_whose_response_is_lost_is_not_reported_as_not_written(
-        direct: dl.Connection, make_table: Callable[[Any], Any], table_name: str,
+        conn: dl.Connection, make_table: Callable[[Any], Any], table_name: str,
         proxy: FaultProxy, via_proxy: Callable[..., dl.Connection], operation: str) -> None:
     """The server applies the write, the response is lost, botocore retries the same
     conditional request, and the retry's condition fails against the write itself. README:
@@ -532,7 +509,7 @@ def test_a_write_whose_response_is_lost_is_not_reported_as_not_written(
     except dl.DynamormError as exc:
         outcome = exc
 
-    stored = raw_get(direct, table_name, {"pk": {"S": "c"}})
+    stored = raw_get(conn, table_name, {"pk": {"S": "c"}})
     assert stored is not None and stored["value"] == {"S": "mine"}, "the write was applied"
     if outcome is not None:
         assert "nothing was written" not in str(outcome), (
@@ -582,7 +559,7 @@ def test_max_attempts_is_botocores_number_of_retries(
 
 
 def test_retry_policy_waits_full_jitter_within_its_bounds(
-        direct: dl.Connection, make_table: Callable[[Any], Any], table_name: str,
+        conn: dl.Connection, make_table: Callable[[Any], Any], table_name: str,
         proxy: FaultProxy, via_proxy: Callable[..., dl.Connection],
         monkeypatch: pytest.MonkeyPatch) -> None:
     """RetryPolicy(attempts, base_delay, max_delay): attempt n (from 0) waits a random time
@@ -611,7 +588,7 @@ def test_retry_policy_waits_full_jitter_within_its_bounds(
 
 
 def test_no_backoff_is_spent_after_the_last_attempt(
-        direct: dl.Connection, make_table: Callable[[Any], Any], table_name: str,
+        conn: dl.Connection, make_table: Callable[[Any], Any], table_name: str,
         proxy: FaultProxy, via_proxy: Callable[..., dl.Connection],
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A wait is for a retry: after the last attempt there is none, so the report (or the

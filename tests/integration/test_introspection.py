@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,10 +19,9 @@ import pytest
 import dynamorm_lab as dl
 from dynamorm_lab._core.types import Kind
 from dynamorm_lab._ops import introspect as _introspect
-from dynamorm_lab.local import LocalServer
 from dynamorm_lab.samples import sample_items
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("samples")]
 
 from backends import DATASETS, raw_scan  # noqa: E402 - shared/ beside the checkout
 
@@ -50,17 +48,6 @@ EXPECTED: dict[str, tuple[Any, Any, dict[str, tuple[Any, Any, str]]]] = {
         "GSI1": (K("GSI1-PK", "S"), K("GSI1-SK", "S"), "ALL"),
         "GSI2": (K("GSI2-PK", "S"), K("GSI2-SK", "S"), "ALL")}),
 }
-
-
-@pytest.fixture(scope="module")
-def conn(server: LocalServer) -> Iterator[dl.Connection]:
-    """Its own connection; the samples are loaded once (load_sample is safe to repeat)."""
-    connection = dl.connect(server.endpoint_url, make_default=False)
-    for name in SAMPLES:
-        reports = dl.load_sample(name, connection)
-        assert all(report.ok for report in reports.values()), reports
-    yield connection
-    connection.close()
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,7 @@ import dynamorm_lab as dl
 from dynamorm_lab.local import LocalServer
 from dynamorm_lab.magics._magic import DynamoMagic
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("samples")]
 
 from backends import DATASETS, raw_scan  # noqa: E402 - shared/ beside the checkout
 
@@ -85,17 +85,6 @@ def song(artist: str, title: str, **extra: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- fixtures ------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def conn(server: LocalServer) -> Iterator[dl.Connection]:
-    """A raw connection for checks, with Movies and battle-royale loaded."""
-    connection = dl.connect(server.endpoint_url, make_default=False)
-    for name in ("movies", "battle-royale"):
-        report = dl.load_sample(name, connection, progress=False)
-        assert all(r.ok for r in report.values())
-    yield connection
-    connection.close()
-
 
 @pytest.fixture(scope="module")
 def ip(server: LocalServer, conn: dl.Connection, shell: InteractiveShell) -> InteractiveShell:

@@ -25,9 +25,9 @@ import dynamorm_lab as dl
 from dynamorm_lab.errors import ItemNotFound, ValidationError
 from dynamorm_lab.local import LocalServer
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("samples")]
 
-from backends import DATASETS, connect_with_samples  # noqa: E402 - shared/ beside the checkout
+from backends import DATASETS  # noqa: E402 - shared/ beside the checkout
 
 A = dl.attr
 P = dl.path
@@ -167,14 +167,6 @@ def rating(movie: dict[str, Any]) -> Any:
 
 
 # --- fixtures ------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def conn(server: LocalServer) -> Iterator[dl.Connection]:
-    """A module-scoped connection with every sample data set loaded."""
-    connection = connect_with_samples(server.endpoint_url)
-    yield connection
-    connection.close()
-
 
 @pytest.fixture(scope="module")
 def guarded(server: LocalServer, conn: dl.Connection) -> Iterator[dl.Connection]:

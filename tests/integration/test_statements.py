@@ -36,7 +36,7 @@ from dynamorm_lab.errors import (
 )
 from dynamorm_lab.local import LocalServer
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("samples")]
 
 from backends import DATASETS, raw_scan  # noqa: E402 - shared/ beside the checkout
 
@@ -156,17 +156,6 @@ def record(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Recorder]:
 # --- fixtures ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def conn(server: LocalServer) -> Iterator[dl.Connection]:
-    """A module connection (not the default one) with Movies and battle-royale loaded."""
-    connection = dl.connect(server.endpoint_url, make_default=False)
-    for name in ("movies", "battle-royale"):
-        report = dl.load_sample(name, connection, progress=False)
-        assert all(r.ok for r in report.values())
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
 def guarded(server: LocalServer, conn: dl.Connection) -> Iterator[dl.Connection]:
     connection = dl.connect(server.endpoint_url, scan_guard=100, make_default=False)
     yield connection
@@ -178,7 +167,7 @@ def unique(prefix: str) -> str:
 
 
 @pytest.fixture
-def make_table(conn: dl.Connection) -> Iterator[Callable[..., str]]:
+def make_schema_table(conn: dl.Connection) -> Iterator[Callable[..., str]]:
     """Create tables with unique names; every one is deleted after the test."""
     made: list[str] = []
 
@@ -195,9 +184,9 @@ def make_table(conn: dl.Connection) -> Iterator[Callable[..., str]]:
 
 
 @pytest.fixture
-def music(make_table: Callable[..., str]) -> str:
+def music(make_schema_table: Callable[..., str]) -> str:
     """A table like the docs' Music: partition Artist (S), sort SongTitle (S)."""
-    return make_table("Music", S("Artist"), S("SongTitle"))
+    return make_schema_table("Music", S("Artist"), S("SongTitle"))
 
 
 def run(text: str, conn: dl.Connection, **options: Any) -> list[Any]:
@@ -752,8 +741,9 @@ SET StringSetType = SET_DELETE( StringSetType, <<'stringsetvalue1'>>)
 WHERE primarykey='1'"""
 
 
-def test_aws_data_types_examples(conn: dl.Connection, make_table: Callable[..., str]) -> None:
-    table = make_table("TypesTable", S("primarykey"))
+def test_aws_data_types_examples(conn: dl.Connection,
+                                 make_schema_table: Callable[..., str]) -> None:
+    table = make_schema_table("TypesTable", S("primarykey"))
 
     def item() -> dict[str, Any]:
         got = conn.client.get_item(TableName=table, Key={"primarykey": s("1")},
@@ -794,9 +784,9 @@ ORDERS = {1: (550, "7834 24th St, Kirkland, WA"), 2: (20, "some address"),
 
 
 @pytest.fixture
-def orders(conn: dl.Connection, make_table: Callable[..., str]) -> str:
+def orders(conn: dl.Connection, make_schema_table: Callable[..., str]) -> str:
     """The select page's Orders: partition key OrderID (N) and non-key attributes."""
-    table = make_table("Orders", N("OrderID"))
+    table = make_schema_table("Orders", N("OrderID"))
     for order_id, (total, address) in ORDERS.items():
         image = {"B": b"\x89PNG" + bytes(400 if order_id == 1 else 10)}
         raw_put(conn, table, {"OrderID": n(order_id), "Total": n(total), "Address": s(address),
@@ -854,9 +844,9 @@ def test_aws_select_in_ordered_by_the_partition_key(conn: dl.Connection, orders:
 
 
 def test_sdk_examples_insert_update_delete_with_parameters(
-        conn: dl.Connection, make_table: Callable[..., str]) -> None:
+        conn: dl.Connection, make_schema_table: Callable[..., str]) -> None:
     """The SDK code examples' statements, on a Movies-shaped table of our own."""
-    table = make_table("Movies", N("year"), S("title"))
+    table = make_schema_table("Movies", N("year"), S("title"))
     key = {"year": n(2013), "title": s("Rush")}
 
     def stored_movie() -> Any:
@@ -987,8 +977,9 @@ def test_explain_of_a_write_by_partition_uses_the_given_connection(
 
 
 @pytest.mark.needs("ttl", "item_count")
-def test_show_tables_and_describe(conn: dl.Connection, make_table: Callable[..., str]) -> None:
-    table = make_table("Described", S("pk"), S("sk"), (
+def test_show_tables_and_describe(conn: dl.Connection,
+                                  make_schema_table: Callable[..., str]) -> None:
+    table = make_schema_table("Described", S("pk"), S("sk"), (
         dl.Index("ByOwner", "GSI", S("owner"), S("created"), "INCLUDE", ("title", "size")),
         dl.Index("ByDate", "LSI", S("pk"), S("date"), "KEYS_ONLY"),
     ), ttl="expires")

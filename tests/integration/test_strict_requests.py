@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import enum
 import types
 import typing
 import uuid
@@ -29,6 +28,7 @@ from typing import Any
 
 import pytest
 from backends import backend
+from helpers import Color, Level, Mixed
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
@@ -360,19 +360,10 @@ def test_compiled_updates_are_valid_update_expressions(strict: Strict, updates: 
 
 # --- models --------------------------------------------------------------------------------------
 
-class Color(enum.Enum):
-    RED = "red"
-    BLUE = "blue"
 
 
-class Level(enum.Enum):
-    LOW = 1
-    HIGH = 2
 
 
-class Mixed(enum.Enum):
-    A = "a"
-    B = 2
 
 
 class Inner(dl.Model):

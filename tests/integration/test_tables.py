@@ -8,7 +8,6 @@ calls on the botocore client as well as through the library.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -18,22 +17,6 @@ from botocore.exceptions import ClientError
 import dynamorm_lab as dl
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def make_table(db: dl.Connection) -> Iterator[Callable[..., Any]]:
-    """Create a model's table now; delete every table created this way at the end."""
-    created: list[str] = []
-
-    def create(model: Any, **options: Any) -> Any:
-        created.append(dl.schema(model).name)
-        db.create_table(model, **options)
-        return model
-
-    yield create
-    for name in created:
-        if db.table_exists(name):
-            db.delete_table(name)
 
 
 def make_product(table: str) -> Any:

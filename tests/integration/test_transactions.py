@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,22 +22,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.needs("transactions")]
 
 
 # --- fixtures and helpers --------------------------------------------------------------------
-
-@pytest.fixture
-def make_table(db: dl.Connection) -> Iterator[Callable[..., Any]]:
-    """Create a model's table now; delete every table created this way at the end."""
-    created: list[str] = []
-
-    def create(model: Any) -> Any:
-        db.create_table(model)
-        created.append(dl.schema(model).name)
-        return model
-
-    yield create
-    for name in created:
-        if db.table_exists(name):
-            db.delete_table(name)
-
 
 @pytest.fixture
 def proxy(server: LocalServer) -> Iterator[FaultProxy]:

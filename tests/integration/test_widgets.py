@@ -29,7 +29,7 @@ import pytest
 import dynamorm_lab as dl
 from dynamorm_lab.widgets import Builder, Explorer, build, explore, write_runner
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("samples")]
 
 from backends import DATASETS  # noqa: E402 - shared/ beside the checkout
 
@@ -201,17 +201,6 @@ class Recorder:
 
 
 # --- fixtures --------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def conn(server: Any) -> Iterator[dl.Connection]:
-    """A module-scoped connection with battle-royale and movies loaded (idempotent)."""
-    connection = dl.connect(server.endpoint_url, make_default=False)
-    for name in ("battle-royale", "movies"):
-        report = dl.load_sample(name, connection)
-        assert all(r.ok for r in report.values())
-    yield connection
-    connection.close()
-
 
 def open_games_builder(conn: dl.Connection) -> Builder:
     """A builder on battle-royale with partition attribute map = 'Green Grasslands'."""

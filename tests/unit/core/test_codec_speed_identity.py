@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from helpers import Level, Mood
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -606,14 +607,8 @@ class ClaimsStr:
         return "ClaimsStr()"
 
 
-class Mood(enum.Enum):
-    HAPPY = "happy"
-    SAD = "sad"
 
 
-class Level(enum.Enum):
-    LOW = 1
-    HIGH = 20
 
 
 class Inner(dl.Model):

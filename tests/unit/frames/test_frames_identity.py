@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
-import enum
 import itertools
 import math
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import Mood
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -439,9 +439,6 @@ def test_flatten_spreads_nested_maps_and_keeps_other_columns() -> None:
 
 # --- model frames: the kinds fast path changes nothing ----------------------------------------
 
-class Mood(enum.Enum):
-    HAPPY = "happy"
-    SAD = "sad"
 
 
 class FramesThing(dl.Model, table="FramesIdentityThings"):

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from helpers import Color
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -132,10 +133,6 @@ def assert_same(expected: Any, got: Any, where: str = "value") -> None:
 
 # --- models used below -----------------------------------------------------------------------
 
-class Color(enum.Enum):
-    RED = "red"
-    GREEN = "green"
-    BLUE = "blue"
 
 
 class Size(enum.Enum):

@@ -8,13 +8,13 @@ the table and its indexes exactly once.
 """
 
 import datetime as dt
-import enum
 import types
 import uuid
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from helpers import Color, Level
 
 import dynamorm_lab as dl
 from dynamorm_lab.errors import ModelDefinitionError, ValidationError
@@ -271,14 +271,8 @@ def test_failed_definition_is_not_registered() -> None:
 
 # --- schema --------------------------------------------------------------------------------
 
-class StrColor(enum.Enum):
-    RED = "red"
-    BLUE = "blue"
 
 
-class IntLevel(enum.Enum):
-    LOW = 1
-    HIGH = 2
 
 
 @pytest.mark.parametrize(
@@ -291,8 +285,8 @@ class IntLevel(enum.Enum):
         (dt.datetime, "S"),
         (dt.date, "S"),
         (uuid.UUID, "S"),
-        (StrColor, "S"),
-        (IntLevel, "N"),
+        (Color, "S"),
+        (Level, "N"),
     ],
 )
 def test_key_attribute_types(key_type: Any, letter: str) -> None:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import pytest
+from helpers import Color, Flags, Level, Mixed, Priority, Shade
 
 import dynamorm_lab as dl
 from dynamorm_lab._core.types import Kind, TypeNode, analyze
@@ -26,34 +27,16 @@ def node(annotation: Any) -> TypeNode:
     return analyze(annotation, is_model=is_model)
 
 
-class Color(enum.Enum):
-    RED = "red"
-    BLUE = "blue"
 
 
-class Level(enum.Enum):
-    LOW = 1
-    HIGH = 2
 
 
-class Shade(enum.StrEnum):
-    LIGHT = "light"
-    DARK = "dark"
 
 
-class Priority(enum.IntEnum):
-    LOW = 1
-    HIGH = 5
 
 
-class Mixed(enum.Enum):
-    TEXT = "a"
-    NUMBER = 1
 
 
-class Flags(enum.Enum):
-    ON = True
-    OFF = False
 
 
 class Empty(enum.Enum):
