@@ -85,6 +85,17 @@ def _frame_kind(f: Any) -> str | None:
     return kind if kind in FRAME_KINDS and not (f.spec.ttl or f.spec.as_json) else None
 
 
+def _column(path: Any) -> str:
+    """A projected path's column: its names up to the first list index (DynamoDB returns a
+    projected list element inside its list, and the frame keeps it there)."""
+    names: list[str] = []
+    for element in path.elements:
+        if isinstance(element, int):
+            break
+        names.append(str(element))
+    return ".".join(names)
+
+
 def frame_spec(query: Query, flatten: bool, numbers: str = "exact") -> Any:
     """How the query's wire items become a frame: a model's decoders, Python names and
     field kinds; a projection's columns; the number rule."""
@@ -92,7 +103,7 @@ def frame_spec(query: Query, flatten: bool, numbers: str = "exact") -> Any:
 
     model = query.model if query.spec.shape == "model" else None
     projection = query.spec.projection
-    columns = list(dict.fromkeys(str(p) for p in projection)) if projection else None
+    columns = list(dict.fromkeys(_column(p) for p in projection)) if projection else None
     nested = bool(projection) and any(len(p.elements) > 1 for p in projection or ())
     if model is None:
         return FrameSpec(flatten=flatten or nested, columns=columns, only=columns,

@@ -310,6 +310,32 @@ def test_dynamo_cell_results_are_exact(ip: InteractiveShell, ledger: Any,
     assert_frame_is_the_api(frame, reads, columns)
 
 
+# --- the widgets ------------------------------------------------------------------------------
+
+def test_the_widgets_frames_and_exports_are_exact(db: dl.Connection, ledger: Any,
+                                                 shell: InteractiveShell) -> None:
+    """The explorer's page, what it saves to the notebook, and the builder's result: the
+    values the Python API gives, no float (untyped reads: int or Decimal)."""
+    from dynamorm_lab.widgets import build, explore
+
+    run = f"run-{uuid.uuid4().hex}"
+    for obj in objects(ledger, run, DEFECT):
+        obj.save()
+    reads = sorted(ledger.query(ledger.pk == run).as_dicts().all(), key=lambda r: r["sk"])
+    explorer = explore(db, ledger.__table__, page_size=50)
+    mine = explorer.frame[explorer.frame["pk"] == run]
+    assert_frame_is_the_api(mine, reads, ("big", "price", "misc"))
+    explorer.export_name.value = "exact_page"
+    explorer.export_button.click()
+    saved = shell.user_ns["exact_page"]
+    assert_frame_is_the_api(saved[saved["pk"] == run], reads, ("big", "price", "misc"))
+    builder = build(db, ledger.__table__)
+    builder.partition_attr.value = "pk"
+    builder.partition.value = run
+    builder.run()
+    assert_frame_is_the_api(builder.frame, reads, ("sk", "big", "price", "extra", "misc"))
+
+
 # --- batches and transactions -----------------------------------------------------------------
 
 @SETTINGS

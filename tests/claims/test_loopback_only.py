@@ -63,7 +63,7 @@ def test_the_embedded_server_listens_on_loopback_only(embedded: dl.Connection) -
     endpoint = urlsplit(embedded.endpoint_url or "")
     assert endpoint.hostname == "127.0.0.1"
     assert embedded.server is not None and embedded.server.host == "127.0.0.1"
-    assert isinstance(embedded.make_table(), list)  # it answers on 127.0.0.1
+    assert isinstance(embedded.tables(), list)  # it answers on 127.0.0.1
     assert endpoint.port is not None
     # Another loopback address reaches this machine too: only a wildcard bind would answer.
     assert refused("127.0.0.2", endpoint.port)

@@ -62,7 +62,7 @@ class ReadOnlyWorld:
         self.endpoint = server.endpoint_url
 
     def snapshot(self) -> Any:
-        names = self.conn.make_table()
+        names = self.conn.tables()
         mine = [self.Thing.__table__, self.mig_name]
         return (names, {n: canonical(raw_scan(self.conn, n)) for n in mine},
                 self.conn.describe(self.mig_name).indexes)

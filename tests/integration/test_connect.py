@@ -286,6 +286,22 @@ def test_connect_without_aws_configuration_uses_local_and_says_so_once(
 
 # --- invalid use -----------------------------------------------------------------------------
 
+@pytest.mark.parametrize("target", [None, "aws"])
+def test_a_bad_aws_profile_is_named_with_where_it_came_from(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, target: str | None) -> None:
+    clear_aws_configuration(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    default_before = session_module._default
+    with pytest.raises(dl.ConnectionFailed) as refused:
+        dl.connect(target, region="eu-west-1")
+    message = str(refused.value)
+    assert "AWS profile 'no-such-profile' (from $AWS_PROFILE)" in message, message
+    assert "profile None" not in message and "profile=" in message
+    with pytest.raises(dl.ConnectionFailed, match="AWS profile 'other'"):
+        dl.connect("aws", profile="other", region="eu-west-1")
+    assert session_module._default is default_before
+
+
 @pytest.mark.parametrize("target", ["nonsense", 42, "ftp://127.0.0.1:1", ""])
 def test_invalid_targets_raise_validation_error(target: Any) -> None:
     default_before = session_module._default

@@ -102,7 +102,9 @@ scalars = st.one_of(texts, numbers, binaries)  # S, N, B: what ordered compariso
 plain = st.one_of(scalars, st.booleans(), st.none())
 # moto 5 answers a map holding an empty-string key with JSON botocore cannot parse (even for
 # a raw botocore call), so on moto map keys are never empty.
-map_keys = st.text(min_size=1 if backend() == "moto" else 0, max_size=4)
+# an empty map key is refused by the library before sending (the item could not be read back
+# from moto, and attribute names are at least one character): claims/test_bad_input_...
+map_keys = st.text(min_size=1, max_size=4)
 any_values = st.recursive(
     st.one_of(plain,
               st.sets(st.text(max_size=4), min_size=1, max_size=3),
