@@ -13,7 +13,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._core import cursor as _cursor
@@ -81,6 +81,7 @@ class Connection:
     endpoint_url: str | None = None
     profile: str | None = None
     server: LocalServer | None = None
+    _profiles: dict[tuple[str, int], Profile] = field(default_factory=dict, init=False)
 
     def __repr__(self) -> str:
         where = self.endpoint_url or f"AWS {self.region}"
@@ -230,7 +231,9 @@ class Connection:
 
     def migrate(self, model: Any, *, dry_run: bool = False) -> MigrationPlan:
         """Apply the differences DynamoDB allows in place (refuses the others, explaining)."""
-        return _migrate.migrate(self.transport, model, dry_run=dry_run)
+        plan = _migrate.migrate(self.transport, model, dry_run=dry_run)
+        self.forget(plan.table)
+        return plan
 
     def ensure_table(self, model: Any, **options: Any) -> SchemaDiff:
         """Create the table if it is missing; otherwise return its diff against the model."""
@@ -244,8 +247,24 @@ class Connection:
                                   resume=resume, page_size=page_size, progress=progress)
 
     def inspect(self, table: str, *, sample: int = 500) -> Profile:
-        """Keys, indexes and a bounded sample's attribute types and presence."""
-        return _introspect.profile(self.transport, table, sample=sample)
+        """Keys, indexes and a bounded sample's attribute types and presence: read once per
+        connection and table, then reused (`forget` reads them again)."""
+        key = (table, sample)
+        if key not in self._profiles:
+            self._profiles[key] = _introspect.profile(self.transport, table, sample=sample)
+        return self._profiles[key]
+
+    def sampled(self, table: str, *, sample: int = 500) -> Profile | None:
+        """The sample `inspect` holds for `table`, or None when it has read none yet."""
+        return self._profiles.get((table, sample))
+
+    def forget(self, table: str | None = None) -> None:
+        """Forget what this connection holds of `table` (every table when None): its sample
+        and cached figures, read again on next use (after someone else changed it)."""
+        for key in [k for k in self._profiles if table is None or k[0] == table]:
+            del self._profiles[key]
+        for name in [table] if table is not None else self.tables():
+            self.transport.forget_stats(name)
 
     def model(self, table: str, *, sample: int = 500, name: str | None = None) -> type[Model]:
         """A working model class for a live table, inferred from a bounded sample."""
@@ -267,11 +286,14 @@ class Connection:
     # --- tables ---
     def create_table(self, model: Any, **options: Any) -> TableSchema:
         """Create a model's table (on-demand by default), wait for ACTIVE and enable TTL."""
-        return _tables.create_table(self.transport, model, **options)
+        created = _tables.create_table(self.transport, model, **options)
+        self.forget(created.name)
+        return created
 
     def delete_table(self, model_or_name: Any, *, wait: bool = True) -> None:
         """Delete a table and wait until it is gone."""
         _tables.delete_table(self.transport, model_or_name, wait=wait)
+        self.forget(_tables.table_name(model_or_name))
 
     def describe(self, model_or_name: Any) -> TableSchema:
         """The live table's keys, indexes, TTL and figures, as a TableSchema."""

@@ -49,6 +49,7 @@ __all__ = [
     "encoder_for",
     "json_dumps",
     "json_loads",
+    "key_identity",
     "ttl_decoder",
     "ttl_encoder",
 ]
@@ -354,6 +355,22 @@ PAYLOAD_DECODERS: dict[str, Callable[[Any], Any]] = {
     "NS": _decode_numbers,
     "BS": lambda payload: set(map(decode_binary, payload)),
 }
+
+
+def key_identity(key: Mapping[str, AttributeValue]) -> tuple[tuple[str, Any], ...]:
+    """A key (attribute name -> S, N or B value) as a hashable identity compared the way
+    DynamoDB compares keys: numbers by value (``1990`` and ``1990.0`` are one key), binary as
+    its bytes (whether it came as bytes or as base64 text)."""
+    return tuple(sorted((name, _key_value(av)) for name, av in key.items()))
+
+
+def _key_value(av: AttributeValue) -> Any:
+    tag, payload = next(iter(av.items()))
+    if tag == "N":
+        return "N", Decimal(payload)  # equal numbers hash equal, whatever their text
+    if tag == "B":
+        return "B", decode_binary(payload)
+    return tag, payload
 
 
 def encode_item(item: dict[str, Any]) -> dict[str, AttributeValue]:

@@ -27,6 +27,7 @@ __all__ = [
     "And", "Arithmetic", "Between", "Call", "Compare", "Condition", "IfNotExists", "In",
     "ListAppend", "Not", "Operand", "Or", "Path", "Placeholders", "Size", "UpdateAction",
     "Value", "attr", "compile_condition", "compile_projection", "compile_update", "path",
+    "value_order",
 ]
 
 ATTRIBUTE_TYPES = frozenset({"S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"})
@@ -97,7 +98,7 @@ class Operand:
             if first.tag != last.tag:
                 raise ExpressionError(f"BETWEEN needs two bounds of one type, got {first.tag} "
                                       f"and {last.tag}")
-            if first.tag in ("S", "N", "B") and _order(first) > _order(last):
+            if first.tag in ("S", "N", "B") and value_order(first) > value_order(last):
                 raise ExpressionError(f"BETWEEN bounds are reversed: {describe_value(first)} "
                                       f"is above {describe_value(last)}")
         return Between(self, first, last)
@@ -112,7 +113,9 @@ class Operand:
         return In(self, options)
 
 
-def _order(value: Value) -> Any:
+def value_order(value: Value) -> Any:
+    """A scalar value as DynamoDB orders it: numbers by value, text by code point (the
+    order of its UTF-8 bytes), binary by its bytes."""
     payload = value.av[value.tag]
     return Decimal(payload) if value.tag == "N" else payload
 

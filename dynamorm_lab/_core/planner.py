@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ..errors import ValidationError
+from .codec import key_identity
 from .expr import (
     And,
     Between,
@@ -37,6 +38,7 @@ from .expr import (
     compile_condition,
     compile_projection,
     describe,
+    value_order,
 )
 from .schema import Index, TableSchema
 
@@ -94,6 +96,7 @@ class Candidate:
     estimated_rcu: float | None = None
     notes: tuple[str, ...] = ()
     partitions: tuple[Value, ...] = ()  # a Query per partition value (partition key IN [...])
+    empty: bool = False  # the key condition admits no item: nothing is sent
 
     @property
     def where(self) -> str:
@@ -348,8 +351,13 @@ def _sort_condition(terms: list[_Term], sort: str) -> tuple[str | None, _Term | 
     lows = [t for t in terms if t.op == ">="]
     highs = [t for t in terms if t.op == "<="]
     if len(terms) == 2 and len(lows) == 1 and len(highs) == 1:
-        merged = Between(Path((sort,)), lows[0].values[0], highs[0].values[0])
-        return None, _Term(sort, "BETWEEN", (lows[0].values[0], highs[0].values[0]), merged), merged
+        low, high = lows[0].values[0], highs[0].values[0]
+        if low.tag == high.tag and value_order(low) > value_order(high):
+            # no value is both >= low and <= high: DynamoDB would refuse the BETWEEN
+            both = And((lows[0].source, highs[0].source))
+            return None, _Term(sort, "EMPTY", (low, high), both), both
+        merged = Between(Path((sort,)), low, high)
+        return None, _Term(sort, "BETWEEN", (low, high), merged), merged
     shown = " AND ".join(describe(t.source) for t in terms)
     return (f"the sort key condition {shown} cannot be one key condition, and DynamoDB does "
             f"not allow filters on the key attributes it queries"), None, None
@@ -376,6 +384,10 @@ def _query_candidate(facts: _Facts, index: Index | None) -> Candidate:
     if partition_term.op not in ("=", "IN"):
         return reject(f"partition key {partition} must be matched with =, not "
                       f"{partition_term.op}")
+    for term in [partition_term, *sort_terms]:
+        if any(value.av.get(value.tag) in ("", b"") for value in term.values):
+            return reject(f"{describe(term.source)}: DynamoDB refuses an empty value for key "
+                          f"attribute {term.attr} in a key condition")
     problem, sort_term, sort_condition = _sort_condition(sort_terms, sort_attr or "")
     if problem:
         return reject(problem)
@@ -412,6 +424,11 @@ def _query_candidate(facts: _Facts, index: Index | None) -> Candidate:
                 return reject(problem)
     key = _conjoin([partition_term.source] + (
         [sort_condition] if sort_condition is not None else []))
+    if sort_term is not None and sort_term.op == "EMPTY":
+        return Candidate("Query", name, True, f"partition key {describe(partition_term.source)}"
+                         f", sort key {describe(sort_term.source)}: no value is both, so no item "
+                         "can match and nothing is read", sort_term.source,
+                         score=(-1, 0, _WHERE[kind], 0, name or ""), empty=True)
     narrowness = _NARROWNESS[sort_term.op] if sort_term else 4
     partitions = tuple({_key_id({"v": v.av}): v for v in partition_term.values}.values()) \
         if partition_term.op == "IN" else ()
@@ -501,8 +518,8 @@ def _key_candidates(facts: _Facts) -> list[Candidate]:
     ]
 
 
-def _key_id(key: dict[str, Any]) -> str:
-    return repr(sorted((k, sorted(v.items())) for k, v in key.items()))
+def _key_id(key: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return key_identity(key)
 
 
 def _scan_candidate(facts: _Facts, closest: Candidate | None,
@@ -635,7 +652,7 @@ def plan(request: PlanRequest) -> Plan:
     kinds = {i.name: i.kind for i in table.indexes}
     params, hidden = build_request(request, chosen)
     extra: dict[str, Any] = {"index_kinds": kinds, "hidden": hidden,
-                             "item_count": request.item_count}
+                             "item_count": request.item_count, "empty": chosen.empty}
     if chosen.partitions:
         extra["requests"] = _per_partition(request, chosen)
     return Plan(table.name, chosen, tuple(candidates), params, suggestion, request.projection,

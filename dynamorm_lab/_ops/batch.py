@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._core.codec import key_identity
 from .._core.retry import RetryPolicy
 from ..errors import DynamormError, ReadOnlyError, Throttled, ValidationError
 from .wire import binary_keys
@@ -33,11 +34,6 @@ MAX_WRITE_ITEMS = 25
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 TableKey = tuple[str, dict[str, Any]]
-
-
-def key_identity(key: dict[str, Any]) -> tuple[Any, ...]:
-    """A hashable identity for a wire key (duplicate detection and ordering)."""
-    return tuple(sorted((name, repr(sorted(av.items()))) for name, av in key.items()))
 
 
 def request_size(value: Any) -> int:
@@ -74,7 +70,7 @@ def get_keys(transport: Transport, keys: Sequence[TableKey], *,
             for table, items in response.get("Responses", {}).items():
                 for item in items:
                     key = {n: item[n] for n in key_names[table] if n in item}
-                    ident = key_identity((binary_keys(key) or {}) if fast else key)
+                    ident = key_identity(key)
                     found[(table, ident)] = item
     ordered = [found.get((table, key_identity(key))) for table, key in keys]
     missing = [pair for pair, item in zip(keys, ordered, strict=True) if item is None]

@@ -69,10 +69,18 @@ class Profile:
     schema: TableSchema
     items: list[dict[str, Any]]
     attributes: dict[str, AttributeProfile]
+    requests: int = 0  # what reading the sample took: Scans sent, capacity they consumed
+    capacity: float | None = None
 
     @property
     def sampled(self) -> int:
         return len(self.items)
+
+    def cost(self) -> str:
+        """What reading the sample took, in one phrase."""
+        units = "capacity not reported" if self.capacity is None else f"{self.capacity:g} RCU"
+        return (f"a sample of {self.schema.name}: {self.requests} Scan(s), {self.sampled:,} "
+                f"item(s), {units}")
 
     def always_present(self) -> frozenset[str]:
         return frozenset(a.name for a in self.attributes.values() if a.seen == self.sampled)
@@ -123,12 +131,20 @@ def profile(transport: Transport, table: str, *, sample: int = 500) -> Profile:
     schema = describe(transport, table)
     segments = 4 if sample >= 4 else 1  # spread the sample over the key space
     items: list[dict[str, Any]] = []
+    capacity: float | None = None
     for segment in range(segments):
-        params: dict[str, Any] = {"TableName": table, "Limit": sample // segments}
+        params: dict[str, Any] = {"TableName": table, "Limit": sample // segments,
+                                  "ReturnConsumedCapacity": "TOTAL"}
         if segments > 1:
             params.update(Segment=segment, TotalSegments=segments)
-        items += transport.call("Scan", params).get("Items", [])
-    return profile_items(schema, items)
+        response = transport.call("Scan", params)
+        items += response.get("Items", [])
+        consumed = response.get("ConsumedCapacity")
+        if consumed:
+            capacity = (capacity or 0.0) + float(consumed.get("CapacityUnits", 0.0))
+    found = profile_items(schema, items)
+    found.requests, found.capacity = segments, capacity
+    return found
 
 
 def python_name(attribute: str, taken: set[str]) -> str:

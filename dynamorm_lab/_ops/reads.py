@@ -29,7 +29,7 @@ from contextlib import closing
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .._core.codec import decode_item
+from .._core.codec import decode_item, key_identity
 from .._core.cursor import decode_cursor, encode_cursor, fingerprint
 from .._core.gcpause import paused_gc
 from .._core.planner import Plan, plan
@@ -121,6 +121,8 @@ def prepare(transport: Transport, query: Query) -> Read:
     parallel = chosen.operation == "Scan" and spec.segments > 1 and not per_partition
     requests = tuple(per_partition) if per_partition else tuple(
         [chosen.request] * (spec.segments if parallel else 1))
+    if chosen.extra.get("empty"):  # the key condition admits no item: nothing to send
+        requests = ()
     signed = fingerprint(per_partition or chosen.request, len(requests))
     if spec.cursor is not None:
         states = decode_cursor(spec.cursor, signed, transport.cursor_key)
@@ -168,8 +170,7 @@ def _key_source(transport: Transport, run: _State) -> Generator[Fetched]:
 def _in_key_order(found: list[dict[str, Any]], keys: list[dict[str, Any]],
                   names: tuple[str, ...]) -> list[dict[str, Any]]:
     def ident(item: dict[str, Any]) -> tuple[Any, ...]:
-        key = binary_keys({n: item[n] for n in names if n in item}) or {}
-        return tuple(repr(key.get(n)) for n in names)
+        return key_identity({n: item[n] for n in names if n in item})
 
     by_key = {ident(item): item for item in found}
     return [by_key[ident(k)] for k in keys if ident(k) in by_key]
@@ -351,9 +352,8 @@ def _resumer(read: Read, before: list[dict[str, Any]], segment: int,
 def _state_after(read: Read, last: dict[str, Any]) -> dict[str, Any]:
     """Cursor state that resumes right after `last` (a limit stopped inside a page)."""
     if read.operation == "BatchGetItem":
-        keys = read.plan.request["Keys"]
-        key = binary_keys({k: last[k] for k in read.query.schema.key_names})
-        position = keys.index(key) + 1
+        keys = [key_identity(k) for k in read.plan.request["Keys"]]
+        position = keys.index(key_identity({k: last[k] for k in read.query.schema.key_names})) + 1
         return {"offset": position, "done": position >= len(keys)}
     return {"key": binary_keys({k: last[k] for k in read.key_names if k in last}),
             "done": False}

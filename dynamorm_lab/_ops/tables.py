@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from .transport import Transport
 
 __all__ = [
-    "create_table", "delete_table", "describe", "exists", "list_tables", "poll_until",
+    "create_table", "delete_table", "describe", "exists", "list_tables", "poll_until", "table_name",
     "wait_active",
 ]
 
@@ -22,7 +22,7 @@ BILLING_MODES = ("PAY_PER_REQUEST", "PROVISIONED")
 STREAM_VIEWS = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
 
 
-def _table_name(model_or_name: Any) -> str:
+def table_name(model_or_name: Any) -> str:
     if isinstance(model_or_name, str) and model_or_name:
         return check_table_name(model_or_name)
     if isinstance(model_or_name, TableSchema):
@@ -95,7 +95,7 @@ def wait_active(transport: Transport, name: str, *, timeout: float = 300.0) -> N
 def delete_table(transport: Transport, model_or_name: Any, *, wait: bool = True,
                  timeout: float = 300.0) -> None:
     """Delete a table; with `wait`, return once DynamoDB no longer knows it."""
-    name = _table_name(model_or_name)
+    name = table_name(model_or_name)
     transport.call("DeleteTable", {"TableName": name})
     transport.forget_stats(name)
     if wait:
@@ -106,7 +106,7 @@ def delete_table(transport: Transport, model_or_name: Any, *, wait: bool = True,
 def exists(transport: Transport, model_or_name: Any) -> bool:
     """True when the table exists (in any status)."""
     try:
-        transport.call("DescribeTable", {"TableName": _table_name(model_or_name)})
+        transport.call("DescribeTable", {"TableName": table_name(model_or_name)})
     except TableNotFound:
         return False
     return True
@@ -114,7 +114,7 @@ def exists(transport: Transport, model_or_name: Any) -> bool:
 
 def describe(transport: Transport, model_or_name: Any) -> TableSchema:
     """The live table as a TableSchema (keys, indexes, TTL attribute, counts)."""
-    name = _table_name(model_or_name)
+    name = table_name(model_or_name)
     description = transport.call("DescribeTable", {"TableName": name})["Table"]
     ttl_attribute = None
     try:

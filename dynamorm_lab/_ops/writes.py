@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._core.codec import key_identity
 from .._core.expr import Placeholders, compile_projection
 from .._core.fields import now_utc
 from .._core.limits import check_item
@@ -23,7 +24,6 @@ from .batch import (
     WriteReport,
     WriteRequest,
     get_keys,
-    key_identity,
     write_requests,
 )
 from .progress import Progress

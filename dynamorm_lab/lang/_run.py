@@ -113,6 +113,7 @@ class _Runner:
         self._models: dict[str, Any] = {}
         self._transaction: Any = None
         self._pending: list[a.Statement] = []
+        self.sample_costs: list[str] = []
 
     # --- tables ---
     def schema(self, ref: a.TableRef) -> TableSchema:
@@ -128,11 +129,23 @@ class _Runner:
 
     def source(self, ref: a.TableRef) -> Any:
         """The table as an introspected model: the planner learns which attributes every
-        item has (sparse indexes) from a small sample."""
+        item has (sparse indexes) from a small sample, read once per connection (what it
+        cost is told when this statement read it)."""
         if ref.table not in self._models:
             self.schema(ref)
+            fresh = self.conn.sampled(ref.table, sample=self.options.sample) is None
             self._models[ref.table] = self.conn.model(ref.table, sample=self.options.sample)
+            if fresh:
+                self.sample_costs.append(self.conn.inspect(
+                    ref.table, sample=self.options.sample).cost())
         return self._models[ref.table]
+
+    def costed(self, summary: str) -> str:
+        """The summary, with the samples this statement read (once per connection)."""
+        if not self.sample_costs:
+            return summary
+        costs, self.sample_costs = self.sample_costs, []
+        return f"{summary}; first read {', '.join(costs)} (once per connection)"
 
     def notes_for(self, ref: a.TableRef, names: set[str]) -> list[str]:
         model = self.source(ref)
@@ -180,7 +193,7 @@ class _Runner:
         stats = frame.attrs["stats"]
         names = {p.elements[0] for p in st.projection or ()}
         names |= _names(st.where)
-        return StatementResult(st, "rows", stats.summary(), plan=plan, frame=frame,
+        return StatementResult(st, "rows", self.costed(stats.summary()), plan=plan, frame=frame,
                                stats=stats,
                                notes=self.notes_for(st.source, {str(n) for n in names}))
 
@@ -288,7 +301,7 @@ class _Runner:
         inner = st.statement
         if isinstance(inner, a.Select):
             plan = self.query(inner).explain(stats=True)
-            return StatementResult(st, "plan", plan.sentence, plan=plan)
+            return StatementResult(st, "plan", self.costed(plan.sentence), plan=plan)
         if isinstance(inner, a.Update | a.Delete):
             schema, key, rest = self._target(inner)
             verb = "UpdateItem" if isinstance(inner, a.Update) else "DeleteItem"

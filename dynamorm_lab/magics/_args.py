@@ -2,7 +2,7 @@
 
 ``%%dynamo [VAR <<] [-o VAR] [-c ALIAS] [-p VALUE ...] [--allow-scan] [--yes] [--dry-run]``
 then statements; ``%dynamo SUBCOMMAND ...`` for connect, use, connections, tables, describe,
-model, sample, explore and build; otherwise the rest of a line is a statement.
+model, sample, refresh, explore and build; otherwise the rest of a line is a statement.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 __all__ = ["SUBCOMMANDS", "CellArgs", "parse_cell_args", "parse_connect", "parse_param"]
 
 SUBCOMMANDS = ("connect", "use", "connections", "tables", "describe", "model", "sample",
-               "explore", "build")
+               "refresh", "explore", "build")
 
 
 class ArgsError(ValueError):

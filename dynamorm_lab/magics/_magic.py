@@ -204,6 +204,11 @@ class DynamoMagic(Magics, Configurable):
             table = self._one(words, "model TABLE")
             print(self.connection().model_source(table))
             return None
+        if name == "refresh":  # what the connection holds of a table, read again on next use
+            if len(words) > 1:
+                raise UsageError("usage: %dynamo refresh [TABLE]")
+            self.connection().forget(words[0] if words else None)
+            return None
         if name == "sample":
             sample = self._one(words, "sample NAME")
             reports = dl.load_sample(sample, self.connection(),

@@ -19,12 +19,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .._core.codec import encode_item
+from .._core.codec import encode_item, key_identity
 from .._core.limits import MAX_DEPTH
 from .._core.requests import check_table_item
 from .._core.schema import Index, KeyAttribute, TableSchema
 from .._core.session import resolve
-from .._ops.batch import WriteReport, WriteRequest, key_identity, write_requests
+from .._ops.batch import WriteReport, WriteRequest, write_requests
 from ..errors import CodecError, ParseError, ValidationError
 
 if TYPE_CHECKING:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -47,6 +48,7 @@ SHOP = dl.TableSchema("OnlineShop", S("PK"), S("SK"), (
     dl.Index("GSI2", "GSI", S("GSI2-PK"), S("GSI2-SK")),
 ))
 PRODUCTS = dl.TableSchema("ProductCatalog", N("Id"))
+MOVIES = dl.TableSchema("Movies", N("year"), S("title"))
 THREADS = dl.TableSchema("Thread", S("ForumName"), S("Subject"))
 
 # A laboratory table: one GSI per projection kind and two LSIs.
@@ -838,3 +840,34 @@ def test_hyphenated_names_go_through_placeholders() -> None:
     assert set(result.request["ExpressionAttributeNames"].values()) == {
         "GSI2-PK", "GSI2-SK", "EntityType"}
     assert_placeholders_consistent(result.request)
+
+
+# === A15. key conditions DynamoDB would refuse, known before sending ===========================
+
+def test_a_reversed_range_in_two_conditions_is_empty_and_sends_nothing() -> None:
+    """``SK >= 'USER#w' AND SK <= 'USER#p'``: merged into BETWEEN it would be refused; no
+    value is both, so the plan reads nothing and says so."""
+    result = run(BATTLE, A("PK") == "GAME#1", A("SK") >= "USER#w", A("SK") <= "USER#p")
+    assert result.operation == "Query" and result.extra["empty"]
+    assert "no item can match and nothing is read" in result.sentence
+    ok = run(BATTLE, A("PK") == "GAME#1", A("SK") >= "USER#p", A("SK") <= "USER#w")
+    assert not ok.extra["empty"] and "BETWEEN 'USER#p' AND 'USER#w'" in ok.sentence
+    numbers = run(MOVIES, A("year") == 1990, A("title") >= "B", A("title") <= "A")
+    assert numbers.extra["empty"]
+
+
+def test_an_empty_key_value_is_never_sent_in_a_key_condition() -> None:
+    result = run(BATTLE, A("PK") == "GAME#1", A("SK") >= "")
+    query = next(c for c in result.candidates if c.operation == "Query" and c.index is None)
+    assert not query.usable and "empty value for key attribute SK" in query.reason
+
+
+@pytest.mark.parametrize("values", [[1990, Decimal("1990.0")], [1990, 1990, Decimal("1.99E+3")]])
+def test_equal_key_values_are_one_key(values: list[Any]) -> None:
+    """Keys compare by value: one Query per distinct year, one BatchGetItem key per item."""
+    years = run(MOVIES, A("year").is_in(values))
+    assert len(years.chosen.partitions) == 1
+    keyed = run(MOVIES, A("year").is_in(values), A("title") == "Rush")
+    assert keyed.operation in ("GetItem", "BatchGetItem")
+    keys = keyed.request.get("Keys") or [keyed.request["Key"]]
+    assert len(keys) == 1
