@@ -19,7 +19,7 @@ from ._core.planner import Candidate, Plan
 from ._core.query import Query
 from ._core.reserved import RESERVED_WORDS, is_reserved
 from ._core.results import Page, Stats
-from ._core.schema import Index, KeyAttribute, TableSchema
+from ._core.schema import Index, KeyAttribute, TableSchema, gsi
 from ._core.types import Kind, TypeNode
 from ._ops.backfill import BackfillReport
 from ._ops.batch import RetryPolicy, WriteFailure, WriteReport
@@ -117,6 +117,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(); with the hook, dynamorm_lab.__all_
     "export_json",
     "field",
     "fields",
+    "gsi",
     "import_json",
     "import_workbench_model",
     "is_reserved",

@@ -30,6 +30,7 @@ from .schema import (
     MAX_GSIS,
     MAX_LSIS,
     Index,
+    IndexSpec,
     KeyAttribute,
     Projection,
     TableSchema,
@@ -257,10 +258,11 @@ class Model:
         *,
         table: str | None = None,
         projections: Mapping[str, Projection | list[str] | tuple[str, ...]] | None = None,
+        indexes: Mapping[str, IndexSpec] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init_subclass__(**kwargs)
-        _build_model(cls, table, dict(projections or {}))
+        _build_model(cls, table, dict(projections or {}), dict(indexes or {}))
 
     def __init__(self, **values: Any) -> None:
         cls = type(self)
@@ -443,9 +445,10 @@ def _resolve_hints(cls: type) -> dict[str, Any]:
     return hints
 
 
-def _build_model(cls: type[Model], table: str | None,
-                 projections: dict[str, Any]) -> None:
+def _build_model(cls: type[Model], table: str | None, projections: dict[str, Any],
+                 declared: dict[str, IndexSpec] | None = None) -> None:
     name = cls.__name__
+    declared = declared or {}
     if table is None:
         table = next((getattr(b, "__table__", None) for b in cls.__mro__[1:]
                       if getattr(b, "__table__", None)), None)
@@ -472,6 +475,7 @@ def _build_model(cls: type[Model], table: str | None,
             raise ModelDefinitionError("give default or default_factory, not both",
                                        model=name, field=py_name)
         specs[py_name] = (hint, spec)
+    _declare_indexes(name, specs, declared, projections)
 
     fields: dict[str, Field] = {}
     for py_name, (hint, spec) in specs.items():
@@ -514,7 +518,7 @@ def _build_model(cls: type[Model], table: str | None,
     cls.__dynamorm_specs__ = specs
     cls.__dynamorm_roles__ = roles
     cls._codec = None
-    cls.__dynamorm_schema__ = (_table_schema(cls, table, roles, projections)
+    cls.__dynamorm_schema__ = (_table_schema(cls, table, roles, projections, declared)
                                if table is not None else None)
     if table is None:
         for role in ("partition_key", "sort_key"):
@@ -536,51 +540,95 @@ def _key_attribute(f: Field) -> KeyAttribute:
     return KeyAttribute(f.attr_name, f.node.dynamo_type)
 
 
+def _declare_indexes(model: str, specs: dict[str, tuple[Any, FieldSpec]],
+                     declared: dict[str, IndexSpec], projections: dict[str, Any]) -> None:
+    """Give each field named by ``indexes=`` its GSI role, as field(gsi_partition=...) would,
+    and take the index's projection into `projections`."""
+    for index_name, index in declared.items():
+        if not isinstance(index, IndexSpec):
+            raise ModelDefinitionError(f"indexes={{{index_name!r}: ...}} takes dl.gsi(...), got "
+                                       f"{index!r:.60}", model=model)
+        if index_name in projections:
+            raise ModelDefinitionError(f"{index_name}: give its projection in dl.gsi(...), not "
+                                       "also in projections=", model=model)
+        projections[index_name] = index.projection
+        flagged = [n for n, (_, spec) in specs.items()
+                   if index_name in (*spec.gsi_partition, *spec.gsi_sort)]
+        if flagged:
+            raise ModelDefinitionError(
+                f"index {index_name} is declared in indexes= and also by field flags on "
+                f"{', '.join(flagged)}: declare it once", model=model, field=flagged[0])
+        for partition, names in ((True, index.partition), (False, index.sort)):
+            for py_name in names:
+                if py_name not in specs:
+                    raise ModelDefinitionError(
+                        f"index {index_name} names {py_name!r}, which is not a field "
+                        f"(fields: {', '.join(specs)})", model=model)
+                hint, spec = specs[py_name]
+                spec = (dataclasses.replace(spec, gsi_partition=(*spec.gsi_partition, index_name))
+                        if partition else
+                        dataclasses.replace(spec, gsi_sort=(*spec.gsi_sort, index_name)))
+                specs[py_name] = (hint, spec)
+
+
 def _table_schema(cls: type[Model], table: str, roles: dict[str, Field],
-                  projections: dict[str, Any]) -> TableSchema:
+                  projections: dict[str, Any],
+                  declared: dict[str, IndexSpec] | None = None) -> TableSchema:
     name = cls.__name__
+    declared = declared or {}
     if "partition_key" not in roles:
         raise ModelDefinitionError(
             "has no partition key; mark one field with field(partition_key=True)", model=name)
     partition = _key_attribute(roles["partition_key"])
     sort = _key_attribute(roles["sort_key"]) if "sort_key" in roles else None
-    gsi_parts: dict[str, dict[str, Field]] = {}
+    gsi_parts: dict[str, dict[str, list[Field]]] = {}
     lsi_sorts: dict[str, Field] = {}
-    for f in cls.__dynamorm_fields__.values():
+    fields = cls.__dynamorm_fields__
+    for index_name, index in declared.items():  # several attributes each, in the order given
+        gsi_parts[index_name] = {"partition": [fields[n] for n in index.partition],
+                                 "sort": [fields[n] for n in index.sort]}
+    for f in fields.values():
         for role, index_names in (("partition", f.spec.gsi_partition), ("sort", f.spec.gsi_sort)):
             for index_name in index_names:
-                slot = gsi_parts.setdefault(index_name, {})
-                if role in slot:
+                if index_name in declared:
+                    continue
+                slot = gsi_parts.setdefault(index_name, {"partition": [], "sort": []})
+                if slot[role]:
                     raise ModelDefinitionError(
-                        f"index {index_name} has two {role} keys: {slot[role].py_name} and "
-                        f"{f.py_name}", model=name, field=f.py_name)
-                slot[role] = f
+                        f"index {index_name} has two {role} keys: {slot[role][0].py_name} and "
+                        f"{f.py_name}; a key of several attributes is declared on the class: "
+                        f"indexes={{{index_name!r}: dl.gsi({role}=[...])}}", model=name,
+                        field=f.py_name)
+                slot[role].append(f)
         for index_name in f.spec.lsi_sort:
             if index_name in lsi_sorts:
                 raise ModelDefinitionError(f"local index {index_name} has two sort keys",
                                            model=name, field=f.py_name)
             lsi_sorts[index_name] = f
-    for index_name, owner in [*((n, next(iter(p.values()))) for n, p in gsi_parts.items()),
-                              *lsi_sorts.items()]:
+    for index_name, owner in [*((n, (p["partition"] or p["sort"])[0])
+                                for n, p in gsi_parts.items()), *lsi_sorts.items()]:
         try:
             check_table_name(index_name, "index")
         except ValidationError as exc:
             raise ModelDefinitionError(str(exc), model=name, field=owner.py_name) from None
     indexes = []
     for index_name, parts in gsi_parts.items():
-        if "partition" not in parts:
+        if not parts["partition"]:
             raise ModelDefinitionError(
                 f"index {index_name} has a sort key but no partition key; mark a field "
                 f"with field(gsi_partition={index_name!r})", model=name,
-                field=parts["sort"].py_name)
+                field=parts["sort"][0].py_name)
         if index_name in lsi_sorts:
             raise ModelDefinitionError(f"{index_name} is declared both global and local",
                                        model=name, field=lsi_sorts[index_name].py_name)
-        sort_field = parts.get("sort")
+        partitions = tuple(map(_key_attribute, parts["partition"]))
+        sorts = tuple(map(_key_attribute, parts["sort"]))
         projection, include = _projection(cls, index_name, projections.pop(index_name, "ALL"))
-        indexes.append(Index(index_name, "GSI", _key_attribute(parts["partition"]),
-                             _key_attribute(sort_field) if sort_field else None,
-                             projection, include))
+        try:
+            indexes.append(Index(index_name, "GSI", partitions[0], (sorts or (None,))[0],
+                                 projection, include, partitions, sorts))
+        except ValidationError as exc:
+            raise ModelDefinitionError(str(exc), model=name) from None
     for index_name, f in lsi_sorts.items():
         if sort is None:
             raise ModelDefinitionError(

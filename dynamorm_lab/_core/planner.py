@@ -40,7 +40,7 @@ from .expr import (
     describe,
     value_order,
 )
-from .schema import Index, TableSchema
+from .schema import MAX_KEY_ATTRIBUTES, Index, TableSchema
 
 __all__ = ["Candidate", "Plan", "PlanRequest", "plan"]
 
@@ -261,6 +261,13 @@ def _names_in(node: Any) -> set[str]:
     return set()
 
 
+def equalities(condition: Condition | None) -> set[str]:
+    """Top-level attributes `condition` fixes with = (in a conjunction)."""
+    if condition is None:
+        return set()
+    return {t.attr for c in _flatten([condition]) if (t := _term(c)) and t.op == "="}
+
+
 def implied_present(condition: Condition) -> set[str]:
     """Attributes an item must have for `condition` to be true (a missing one makes it false)."""
     if isinstance(condition, Compare):
@@ -363,13 +370,75 @@ def _sort_condition(terms: list[_Term], sort: str) -> tuple[str | None, _Term | 
             f"not allow filters on the key attributes it queries"), None, None
 
 
+def _key_layout(table: TableSchema, index: Index | None) -> tuple[list[str], list[str]]:
+    """(partition attributes, sort attributes) of the table or index, in key order."""
+    keys = index or table
+    return [k.name for k in keys.partition_keys], [k.name for k in keys.sort_keys]
+
+
+def _partition_terms(facts: _Facts, partitions: list[str],
+                     index: Index | None) -> tuple[str | None, list[_Term]]:
+    """(problem, one = or IN term per partition attribute): the problem names what is lacking."""
+    found = []
+    for attribute in partitions:
+        terms = [t for t in facts.terms.values() if t.attr == attribute]
+        if not terms:
+            if len(partitions) == 1:
+                return f"no condition gives partition key {attribute} a value", []
+            assert index is not None
+            return (f"no condition gives partition key attribute {attribute} a value (a Query "
+                    f"on {index.name} needs {' and '.join(partitions)}, each with =)"), []
+        if len(terms) > 1:
+            return f"partition key {attribute} has several conditions", []
+        if terms[0].op not in ("=", "IN"):
+            return (f"partition key {attribute} must be matched with =, not "
+                    f"{terms[0].op}"), []
+        found.append(terms[0])
+    if sum(t.op == "IN" for t in found) > 1:
+        return ("only one partition key attribute may be matched with IN (a Query per value); "
+                f"{' and '.join(t.attr for t in found if t.op == 'IN')} are"), []
+    return None, found
+
+
+def _sort_prefix(facts: _Facts, sorts: list[str], multi: bool
+                 ) -> tuple[str | None, list[_Term], list[Condition], _Term | None]:
+    """(problem, terms used, key conditions, last term) for the longest usable sort prefix.
+
+    Sort attributes are matched left to right, = on each but the last one given, which may
+    take a range. On a one-attribute key a condition that cannot be a key condition is a
+    problem (DynamoDB does not filter on the key it queries); on a multi-attribute key the
+    prefix stops there and the rest is filtered.
+    """
+    used: list[_Term] = []
+    parts: list[Condition] = []
+    last: _Term | None = None
+    for attribute in sorts:
+        terms = [t for t in facts.terms.values() if t.attr == attribute]
+        if not terms:
+            break
+        if len(terms) == 1 and terms[0].op == "=":
+            used.append(terms[0])
+            parts.append(terms[0].source)
+            last = terms[0]
+            continue
+        problem, term, condition = _sort_condition(terms, attribute)
+        if problem and not multi:
+            return problem, [], [], None
+        if not problem:
+            assert condition is not None
+            used += terms
+            parts.append(condition)
+            last = term
+        break
+    return None, used, parts, last
+
+
 def _query_candidate(facts: _Facts, index: Index | None) -> Candidate:
     request = facts.request
     table = request.table
     kind = index.kind if index else "table"
-    partition = index.partition.name if index else table.partition.name
-    sort_attr = (index.sort.name if index.sort else None) if index else (
-        table.sort.name if table.sort else None)
+    partitions, sorts = _key_layout(table, index)
+    multi = len(partitions) > 1 or len(sorts) > 1
     name = index.name if index else None
 
     def reject(reason: str) -> Candidate:
@@ -377,24 +446,24 @@ def _query_candidate(facts: _Facts, index: Index | None) -> Candidate:
 
     if request.scan:
         return reject("a Scan was asked for")
-    problem, partition_term, sort_terms, rest = _split(facts, partition, sort_attr)
+    problem, partition_terms = _partition_terms(facts, partitions, index)
     if problem:
         return reject(problem)
-    assert partition_term is not None
-    if partition_term.op not in ("=", "IN"):
-        return reject(f"partition key {partition} must be matched with =, not "
-                      f"{partition_term.op}")
-    for term in [partition_term, *sort_terms]:
+    problem, sort_terms, sort_parts, sort_term = _sort_prefix(facts, sorts, multi)
+    if problem:
+        return reject(problem)
+    for term in [*partition_terms, *sort_terms]:
         if any(value.av.get(value.tag) in ("", b"") for value in term.values):
             return reject(f"{describe(term.source)}: DynamoDB refuses an empty value for key "
                           f"attribute {term.attr} in a key condition")
-    problem, sort_term, sort_condition = _sort_condition(sort_terms, sort_attr or "")
-    if problem:
-        return reject(problem)
-    key_names = {partition} | ({sort_attr} if sort_attr else set())
-    filters = [c for c in rest if _exists_on(c) not in key_names]
+    used = {id(t.source) for t in [*partition_terms, *sort_terms]}
+    keyed = set(partitions) | {t.attr for t in sort_terms}
+    # a one-attribute key is never filtered on; a multi-attribute key's unused part may be
+    unfilterable = keyed if multi else set(partitions) | set(sorts)
+    filters = [c for c in facts.conjuncts
+               if id(c) not in used and _exists_on(c) not in set(partitions) | set(sorts)]
     for condition in filters:
-        clash = _names_in(condition) & key_names
+        clash = _names_in(condition) & unfilterable
         if clash:
             return reject(f"{describe(condition)} uses key attribute {', '.join(sorted(clash))} "
                           "in a way a key condition cannot express (DynamoDB does not filter "
@@ -422,29 +491,38 @@ def _query_candidate(facts: _Facts, index: Index | None) -> Candidate:
                 notes.append(f"{index.name} was asked for: {problem}")
             elif problem:
                 return reject(problem)
-    key = _conjoin([partition_term.source] + (
-        [sort_condition] if sort_condition is not None else []))
+    partition_condition = _conjoin([t.source for t in partition_terms])
+    assert partition_condition is not None
+    shown = describe(partition_condition)
+    matched = len(partition_terms) + len({t.attr for t in sort_terms})
     if sort_term is not None and sort_term.op == "EMPTY":
-        return Candidate("Query", name, True, f"partition key {describe(partition_term.source)}"
-                         f", sort key {describe(sort_term.source)}: no value is both, so no item "
-                         "can match and nothing is read", sort_term.source,
-                         score=(-1, 0, _WHERE[kind], 0, name or ""), empty=True)
+        return Candidate("Query", name, True, f"partition key {shown}, sort key "
+                         f"{describe(sort_term.source)}: no value is both, so no item can match "
+                         "and nothing is read", sort_term.source,
+                         score=(-1, 0, 0, _WHERE[kind], 0, name or ""), empty=True)
+    key = _conjoin([*(t.source for t in partition_terms), *sort_parts])
+    sort_condition = _conjoin(sort_parts)
     narrowness = _NARROWNESS[sort_term.op] if sort_term else 4
-    partitions = tuple({_key_id({"v": v.av}): v for v in partition_term.values}.values()) \
-        if partition_term.op == "IN" else ()
-    reason = f"partition key {describe(partition_term.source)}"
-    if partitions:
-        reason += f" (one Query per value: {len(partitions)})"
+    listed = next((t for t in partition_terms if t.op == "IN"), None)
+    partitions_read = tuple({_key_id({"v": v.av}): v for v in listed.values}.values()) \
+        if listed is not None else ()
+    reason = f"partition key {shown}"
+    if partitions_read:
+        reason += f" (one Query per value: {len(partitions_read)})"
     if sort_condition is not None:
         reason += f", sort key {describe(sort_condition)}"
+    unused = [s for s in sorts if s not in keyed]
+    if multi and unused and sorts:
+        reason += f" ({', '.join(unused)} not in the key condition)"
     if filters:
         reason += f"; then filters {describe(_conjoin(filters))}"  # type: ignore[arg-type]
     estimate = None
     if (narrowness == 0 and index is None and request.item_count and request.size_bytes):
         estimate = _rcu(request.size_bytes / request.item_count, request.consistent)
     return Candidate("Query", name, True, reason, key, _conjoin(filters),
-                     score=(2, narrowness, _WHERE[kind], len(partitions), name or ""),
-                     estimated_rcu=estimate, notes=tuple(notes), partitions=partitions)
+                     score=(2, narrowness, -matched, _WHERE[kind], len(partitions_read),
+                            name or ""),
+                     estimated_rcu=estimate, notes=tuple(notes), partitions=partitions_read)
 
 
 def _presence(facts: _Facts, attribute: str) -> tuple[str | None, str | None]:
@@ -600,16 +678,18 @@ def _new_index(facts: _Facts) -> str | None:
     if not equalities:
         return ("no condition matches an attribute with =, so no index can serve this; "
                 "add an equality on a key attribute, or accept the Scan")
-    partition = equalities[0]
+    partition = equalities[:MAX_KEY_ATTRIBUTES]  # a GSI key may have up to 4 attributes
     ranges = sorted({t.attr for t in facts.terms.values()
-                     if t.attr != partition and t.op in _KEY_OPS})
-    text = f"a GSI with partition key {partition}"
+                     if t.attr not in partition and t.op in _KEY_OPS})
+    text = (f"a GSI with partition key {partition[0]}" if len(partition) == 1 else
+            f"a GSI with partition key attributes {', '.join(partition)}")
     if ranges:
         text += f" and sort key {ranges[0]}"
     if facts.needed is None:
         projection = "projection ALL"
     else:
-        projection = f"projection INCLUDE {', '.join(sorted(facts.needed - {partition}))}"
+        projection = ("projection INCLUDE "
+                      f"{', '.join(sorted(facts.needed - set(partition)))}")
     return text + f" ({projection}) would serve this as a Query"
 
 

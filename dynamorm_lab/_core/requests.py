@@ -347,7 +347,7 @@ def check_table_item(table: TableSchema, item: Mapping[str, AttributeValue]) -> 
                               f"{table.name}", table=table.name)
     keys = [(table.partition, "table"), (table.sort, "table")]
     keys += [(k, f"index {index.name}") for index in table.indexes
-             for k in (index.partition, index.sort)]
+             for k in (*index.partition_keys, *index.sort_keys)]
     for key, owner in keys:
         if key is None or key.name not in item:
             continue

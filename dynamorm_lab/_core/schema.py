@@ -7,13 +7,14 @@ whether it was declared by a model or read from a live table.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import DynamoDBError, ValidationError
 
-__all__ = ["Index", "KeyAttribute", "Projection", "TableSchema", "check_table_name"]
+__all__ = ["Index", "IndexSpec", "KeyAttribute", "Projection", "TableSchema",
+           "check_table_name", "gsi"]
 
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 
@@ -30,6 +31,7 @@ def check_table_name(name: object, kind: str = "table") -> str:
 Projection = Literal["ALL", "KEYS_ONLY", "INCLUDE"]
 MAX_GSIS = 20
 MAX_LSIS = 5
+MAX_KEY_ATTRIBUTES = 4  # a GSI's partition (and its sort) key: up to 4 attributes each
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +47,12 @@ class KeyAttribute:
 
 @dataclass(frozen=True, slots=True)
 class Index:
-    """A global or local secondary index."""
+    """A global or local secondary index.
+
+    A GSI's key may have several attributes (since November 2025): up to 4 for the partition
+    key and 4 for the sort key, each in its own type, in the order given. `partition` and
+    `sort` are the first of each; `partition_keys` and `sort_keys` hold them all.
+    """
 
     name: str
     kind: Literal["GSI", "LSI"]
@@ -53,13 +60,36 @@ class Index:
     sort: KeyAttribute | None = None
     projection: Projection = "ALL"
     non_key_attributes: tuple[str, ...] = ()
+    partition_keys: tuple[KeyAttribute, ...] = ()
+    sort_keys: tuple[KeyAttribute, ...] = ()
 
     def __post_init__(self) -> None:
         check_table_name(self.name, "index")
+        partitions = self.partition_keys or (self.partition,)
+        sorts = self.sort_keys or ((self.sort,) if self.sort is not None else ())
+        if partitions[0] != self.partition or (sorts[:1] or (None,))[0] != self.sort:
+            raise ValidationError(f"index {self.name}: partition and sort must be the first "
+                                  "of partition_keys and sort_keys")
+        if len(partitions) > MAX_KEY_ATTRIBUTES or len(sorts) > MAX_KEY_ATTRIBUTES:
+            raise ValidationError(f"index {self.name}: a key has at most "
+                                  f"{MAX_KEY_ATTRIBUTES} attributes")
+        if self.kind == "LSI" and (len(partitions) > 1 or len(sorts) > 1):
+            raise ValidationError(f"index {self.name}: only a GSI's key may have several "
+                                  "attributes")
+        names = [k.name for k in (*partitions, *sorts)]
+        if len(set(names)) != len(names):
+            raise ValidationError(f"index {self.name}: an attribute is twice in its key")
+        object.__setattr__(self, "partition_keys", tuple(partitions))
+        object.__setattr__(self, "sort_keys", tuple(sorts))
 
     @property
     def key_names(self) -> tuple[str, ...]:
-        return (self.partition.name,) + ((self.sort.name,) if self.sort else ())
+        return tuple(k.name for k in (*self.partition_keys, *self.sort_keys))
+
+    @property
+    def multi_attribute(self) -> bool:
+        """Whether the key has more than one partition or more than one sort attribute."""
+        return len(self.partition_keys) > 1 or len(self.sort_keys) > 1
 
     def projected_names(self, table: TableSchema) -> frozenset[str] | None:
         """The attributes an index item holds, or None when it holds all of them."""
@@ -71,11 +101,47 @@ class Index:
         return frozenset(names)
 
     def describe(self) -> str:
-        keys = " + ".join(str(k) for k in (self.partition, self.sort) if k)
+        keys = " + ".join(_listed(keys) for keys in (self.partition_keys, self.sort_keys)
+                          if keys)
         projection: str = self.projection
         if projection == "INCLUDE":
             projection += f" {', '.join(self.non_key_attributes)}"
         return f"{self.kind} {self.name}: {keys}, projection {projection}"
+
+
+def _listed(keys: tuple[KeyAttribute, ...]) -> str:
+    return str(keys[0]) if len(keys) == 1 else "(" + ", ".join(map(str, keys)) + ")"
+
+
+def gsi(*, partition: str | Sequence[str], sort: str | Sequence[str] | None = None,
+        projection: Projection | Sequence[str] = "ALL") -> IndexSpec:
+    """A global secondary index a model declares by its fields' Python names, for
+    ``indexes={"ByTournament": dl.gsi(partition=["tournament", "region"], sort=["round"])}``:
+    up to 4 partition and 4 sort attributes, in the order given; a projection of "ALL",
+    "KEYS_ONLY" or a list of attribute names (INCLUDE)."""
+    def names(value: str | Sequence[str] | None, role: str) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        listed = (value,) if isinstance(value, str) else tuple(value)
+        if not all(isinstance(n, str) and n for n in listed):
+            raise ValidationError(f"gsi({role}=...) takes field names, got {value!r:.60}")
+        return listed
+
+    spec = IndexSpec(names(partition, "partition"), names(sort, "sort"), projection)
+    if not spec.partition or len(spec.partition) > MAX_KEY_ATTRIBUTES or len(
+            spec.sort) > MAX_KEY_ATTRIBUTES:
+        raise ValidationError(f"a GSI key has 1 to {MAX_KEY_ATTRIBUTES} partition attributes "
+                              f"and at most {MAX_KEY_ATTRIBUTES} sort attributes")
+    return spec
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSpec:
+    """A GSI as a model declares it (`gsi`): fields by Python name, in key order."""
+
+    partition: tuple[str, ...]
+    sort: tuple[str, ...] = ()
+    projection: Projection | Sequence[str] = "ALL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +159,20 @@ class TableSchema:
     def key_names(self) -> tuple[str, ...]:
         return (self.partition.name,) + ((self.sort.name,) if self.sort else ())
 
+    @property
+    def partition_keys(self) -> tuple[KeyAttribute, ...]:
+        """As `Index.partition_keys`: a table's key has one partition attribute."""
+        return (self.partition,)
+
+    @property
+    def sort_keys(self) -> tuple[KeyAttribute, ...]:
+        return (self.sort,) if self.sort else ()
+
+    def keys_of(self, index: str | None) -> TableSchema | Index:
+        """The table's own key (None) or the named index's: both have partition_keys and
+        sort_keys, in key order."""
+        return self if index is None else self.index(index)
+
     def index(self, name: str) -> Index:
         for index in self.indexes:
             if index.name == name:
@@ -107,7 +187,7 @@ class TableSchema:
         seen: dict[str, str] = {}
         keys = [self.partition, self.sort]
         for index in self.indexes:
-            keys += [index.partition, index.sort]
+            keys += [*index.partition_keys, *index.sort_keys]
         for key in keys:
             if key is None:
                 continue
@@ -165,8 +245,8 @@ class TableSchema:
                  for d in table.get("AttributeDefinitions", [])}
 
         def keys(schema: list[Mapping[str, str]], owner: str
-                 ) -> tuple[KeyAttribute, KeyAttribute | None]:
-            by_role = {}
+                 ) -> tuple[tuple[KeyAttribute, ...], tuple[KeyAttribute, ...]]:
+            by_role: dict[str, list[KeyAttribute]] = {"HASH": [], "RANGE": []}
             for key in schema:
                 attribute = key["AttributeName"]
                 if attribute not in types:
@@ -176,23 +256,27 @@ class TableSchema:
                         "are incomplete (an UpdateTable that sent only some of them can cause "
                         "this on local servers): recreate the table or its index",
                         table=name, operation="DescribeTable")
-                by_role[key["KeyType"]] = KeyAttribute(attribute, types[attribute])
-            if "HASH" not in by_role:
+                by_role.setdefault(key["KeyType"], []).append(
+                    KeyAttribute(attribute, types[attribute]))
+            if not by_role["HASH"]:
                 raise DynamoDBError(f"DescribeTable of {name} gives {owner} no partition key",
                                     table=name, operation="DescribeTable")
-            return by_role["HASH"], by_role.get("RANGE")
+            return tuple(by_role["HASH"]), tuple(by_role["RANGE"])
 
-        partition, sort = keys(table.get("KeySchema", []), "the table")
+        partitions, sorts = keys(table.get("KeySchema", []), "the table")
+        partition, sort = partitions[0], (sorts[0] if sorts else None)
         indexes = []
         for kind, entry in (("GSI", "GlobalSecondaryIndexes"), ("LSI", "LocalSecondaryIndexes")):
             for raw in table.get(entry, []):
-                index_partition, index_sort = keys(raw.get("KeySchema", []),
-                                                   f"index {raw.get('IndexName')}")
+                index_partitions, index_sorts = keys(raw.get("KeySchema", []),
+                                                     f"index {raw.get('IndexName')}")
                 projection = raw.get("Projection", {})
                 indexes.append(Index(
-                    raw["IndexName"], kind, index_partition, index_sort,  # type: ignore[arg-type]
+                    raw["IndexName"], kind, index_partitions[0],  # type: ignore[arg-type]
+                    index_sorts[0] if index_sorts else None,
                     projection.get("ProjectionType", "ALL"),
                     tuple(projection.get("NonKeyAttributes", ())),
+                    index_partitions, index_sorts,
                 ))
         extra = {k: table[k] for k in ("ItemCount", "TableSizeBytes", "BillingModeSummary",
                                        "StreamSpecification", "TableStatus") if k in table}
@@ -200,11 +284,13 @@ class TableSchema:
                    tuple(sorted(indexes, key=lambda i: (i.kind, i.name))), ttl_attribute, extra)
 
 
-def _key_schema(partition: KeyAttribute, sort: KeyAttribute | None) -> list[dict[str, str]]:
-    schema = [{"AttributeName": partition.name, "KeyType": "HASH"}]
-    if sort is not None:
-        schema.append({"AttributeName": sort.name, "KeyType": "RANGE"})
-    return schema
+def _key_schema(partition: KeyAttribute | tuple[KeyAttribute, ...],
+                sort: KeyAttribute | tuple[KeyAttribute, ...] | None) -> list[dict[str, str]]:
+    """HASH then RANGE entries, each list in key order."""
+    partitions = partition if isinstance(partition, tuple) else (partition,)
+    sorts = sort if isinstance(sort, tuple) else (() if sort is None else (sort,))
+    return ([{"AttributeName": k.name, "KeyType": "HASH"} for k in partitions]
+            + [{"AttributeName": k.name, "KeyType": "RANGE"} for k in sorts])
 
 
 def _index_request(index: Index) -> dict[str, Any]:
@@ -213,6 +299,6 @@ def _index_request(index: Index) -> dict[str, Any]:
         projection["NonKeyAttributes"] = list(index.non_key_attributes)
     return {
         "IndexName": index.name,
-        "KeySchema": _key_schema(index.partition, index.sort),
+        "KeySchema": _key_schema(index.partition_keys, index.sort_keys),
         "Projection": projection,
     }

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._core.fields import field as field_
 from .._core.model import Model
-from .._core.schema import TableSchema
+from .._core.schema import KeyAttribute, TableSchema, gsi
 from ..errors import ValidationError
 from .tables import describe
 
@@ -83,7 +83,10 @@ class Profile:
                 f"item(s), {units}")
 
     def always_present(self) -> frozenset[str]:
-        return frozenset(a.name for a in self.attributes.values() if a.seen == self.sampled)
+        """The table's key, and what every sampled item had (nothing, when none was)."""
+        keys = set(self.schema.key_names)
+        return frozenset(a.name for a in self.attributes.values()
+                         if a.name in keys or (self.sampled and a.seen == self.sampled))
 
     def copresent(self) -> dict[str, frozenset[str]]:
         """For each attribute, the others present in every sampled item that has it."""
@@ -102,10 +105,13 @@ class Profile:
                  "types": dict(a.tags)} for a in self.attributes.values()]
 
 
-def profile_items(schema: TableSchema, items: list[dict[str, Any]]) -> Profile:
-    """Profile wire items of a table (pure)."""
+def profile_items(schema: TableSchema, items: list[dict[str, Any]], *,
+                  every_index: bool = True) -> Profile:
+    """Profile wire items of a table (pure). With `every_index`, index key attributes no
+    sampled item had are profiled too (a model of the whole table declares every index; an
+    entity's model only those its items are in)."""
     attributes: dict[str, AttributeProfile] = {}
-    for name in schema.key_names:
+    for name in (*schema.key_names, *(_index_keys(schema) if every_index else ())):
         attributes[name] = AttributeProfile(name)
     for item in items:
         for name, av in item.items():
@@ -117,6 +123,12 @@ def profile_items(schema: TableSchema, items: list[dict[str, Any]]) -> Profile:
             if not all(_integral(n) for n in numbers):
                 entry.integral = False
     return Profile(schema, items, attributes)
+
+
+def _index_keys(schema: TableSchema) -> dict[str, KeyAttribute]:
+    """Every index key attribute (a model declares them even when no sampled item has one)."""
+    return {k.name: k for index in schema.indexes
+            for k in (*index.partition_keys, *index.sort_keys)}
 
 
 def _integral(text: str) -> bool:
@@ -170,6 +182,7 @@ def _class_name(text: str) -> str:
 
 @dataclass
 class _FieldPlan:
+    attribute: str
     py_name: str
     annotation: str
     options: list[str]
@@ -185,6 +198,8 @@ def _plan_fields(prof: Profile) -> list[_FieldPlan]:
     if schema.sort:
         roles.setdefault(schema.sort.name, []).append("sort_key=True")
     for index in schema.indexes:
+        if index.multi_attribute:
+            continue  # declared on the class: indexes={...: dl.gsi(...)}
         if index.kind == "GSI":
             roles.setdefault(index.partition.name, []).append(f"gsi_partition={index.name!r}")
             if index.sort:
@@ -192,16 +207,19 @@ def _plan_fields(prof: Profile) -> list[_FieldPlan]:
         elif index.sort:
             roles.setdefault(index.sort.name, []).append(f"lsi_sort={index.name!r}")
     keys = dict.fromkeys(schema.key_names)
+    index_keys = _index_keys(schema)
     order = list(keys) + sorted(n for n in prof.attributes if n not in keys)
     for name in order:
         info = prof.attributes[name]
         py = python_name(name, taken)
         options = list(roles.get(name, []))
-        if name in keys:
-            key = schema.partition if name == schema.partition.name else schema.sort
-            assert key is not None
+        key = (schema.partition if name == schema.partition.name else schema.sort
+               if name in keys else None if info.seen else index_keys.get(name))
+        if key is not None:
             number = "int" if info.integral else "Decimal"
             annotation = {"S": "str", "N": number, "B": "bytes"}[key.type]
+            if name not in keys:
+                annotation += " | None"  # an item without it is simply not in the index
         elif name == schema.ttl_attribute:
             annotation, options = "datetime | None", [*options, "ttl=True"]
         else:
@@ -211,18 +229,37 @@ def _plan_fields(prof: Profile) -> list[_FieldPlan]:
         if name not in keys and ("None" in annotation or annotation == "Any"):
             options.insert(0, "None")
         share = info.seen / prof.sampled if prof.sampled else 1.0
-        plans.append(_FieldPlan(py, annotation, options, share))
+        plans.append(_FieldPlan(name, py, annotation, options, share))
     return plans
 
 
 def _projections(schema: TableSchema) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for index in schema.indexes:
+        if index.multi_attribute:
+            continue
         if index.projection == "KEYS_ONLY":
             out[index.name] = "KEYS_ONLY"
         elif index.projection == "INCLUDE":
             out[index.name] = list(index.non_key_attributes)
     return out
+
+
+def _declared_indexes(schema: TableSchema, py_names: dict[str, str]) -> str:
+    """The ``indexes=`` entries for multi-attribute GSIs, by the fields' Python names."""
+    entries = []
+    for index in schema.indexes:
+        if not index.multi_attribute or not set(index.key_names) <= set(py_names):
+            continue  # an entity whose items lack a key attribute is not in the index
+        arguments = [f"partition={[py_names[k.name] for k in index.partition_keys]!r}"]
+        if index.sort_keys:
+            arguments.append(f"sort={[py_names[k.name] for k in index.sort_keys]!r}")
+        if index.projection == "INCLUDE":
+            arguments.append(f"projection={list(index.non_key_attributes)!r}")
+        elif index.projection != "ALL":
+            arguments.append(f"projection={index.projection!r}")
+        entries.append(f"{index.name!r}: dl.gsi({', '.join(arguments)})")
+    return ", ".join(entries)
 
 
 def model_source(prof: Profile, *, name: str | None = None, imports: bool = True) -> str:
@@ -232,6 +269,10 @@ def model_source(prof: Profile, *, name: str | None = None, imports: bool = True
     projections = _projections(prof.schema)
     if projections:
         keywords.append(f"projections={projections!r}")
+    plans = _plan_fields(prof)
+    declared = _declared_indexes(prof.schema, {p.attribute: p.py_name for p in plans})
+    if declared:
+        keywords.append(f"indexes={{{declared}}}")
     lines = []
     if imports:
         lines += ["from datetime import datetime", "from decimal import Decimal",
@@ -241,7 +282,7 @@ def model_source(prof: Profile, *, name: str | None = None, imports: bool = True
     lines.append(f'    """Introspected from {prof.schema.name}: {prof.sampled} item(s) sampled on '
                  f'{today}."""')
     lines.append("")
-    for plan in _plan_fields(prof):
+    for plan in plans:
         value = f" = dl.field({', '.join(plan.options)})" if plan.options else ""
         comment = f"  # in {plan.share:.0%} of sampled items" if plan.share < 1 else ""
         lines.append(f"    {plan.py_name}: {plan.annotation}{value}{comment}")
@@ -257,7 +298,7 @@ def model_source(prof: Profile, *, name: str | None = None, imports: bool = True
 
 def build_model(prof: Profile, *, name: str | None = None) -> type[Model]:
     """A working model class for the profiled table (the same as executing model_source)."""
-    names = SimpleNamespace(Model=Model, field=field_)  # the `dl.` the source writes
+    names = SimpleNamespace(Model=Model, field=field_, gsi=gsi)  # the `dl.` the source writes
     namespace: dict[str, Any] = {"dl": names, "Any": Any, "Decimal": Decimal,
                                  "datetime": _dt.datetime, "__name__": "dynamorm_lab.introspected"}
     source = model_source(prof, name=name, imports=False)
@@ -299,13 +340,14 @@ def entity_groups(prof: Profile) -> dict[str, list[dict[str, Any]]]:
 
 def entity_models(prof: Profile) -> dict[str, type[Model]]:
     """One model per entity type of a single-table design."""
-    return {name: build_model(profile_items(prof.schema, group), name=name)
+    return {name: build_model(profile_items(prof.schema, group, every_index=False), name=name)
             for name, group in entity_groups(prof).items()}
 
 
 def entity_source(prof: Profile) -> str:
     """Source of every entity model, with one set of imports."""
-    parts = [model_source(profile_items(prof.schema, group), name=name, imports=(n == 0))
+    parts = [model_source(profile_items(prof.schema, group, every_index=False), name=name,
+                          imports=(n == 0))
              for n, (name, group) in enumerate(entity_groups(prof).items())]
     return "\n\n".join(parts)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from .._core import expr as x
 from .._core.codec import encode_value
-from ..errors import CodecError, ValidationError
+from ..errors import CodecError, ExpressionError, ValidationError
 from . import _ast as a
 
 __all__ = ["Bindings", "condition", "path", "update_actions", "value"]
@@ -108,8 +108,11 @@ def condition(node: a.Node, bindings: Bindings) -> x.Condition:
             raise _error(node, f"unknown comparison {node.op}")
         return x.Compare(node.op, operand(node.left, bindings), operand(node.right, bindings))
     if isinstance(node, a.Between):
-        return x.Between(operand(node.subject, bindings), operand(node.low, bindings),
-                         operand(node.high, bindings))
+        try:  # the expression API's checks: bounds of one type, not reversed
+            return operand(node.subject, bindings).between(operand(node.low, bindings),
+                                                           operand(node.high, bindings))
+        except ExpressionError as exc:
+            raise _error(node, str(exc)) from None
     if isinstance(node, a.In):
         options = tuple(operand(o, bindings) for o in node.options)
         if not 1 <= len(options) <= x.MAX_IN_VALUES:

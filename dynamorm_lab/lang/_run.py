@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._core import expr as x
 from .._core.codec import decode_item, encode_item
-from .._core.planner import Plan, full_key
+from .._core.planner import Plan, equalities, full_key
 from .._core.query import Query
 from .._core.requests import table_delete, table_put, table_update
 from .._core.results import Stats
@@ -198,16 +198,19 @@ class _Runner:
                                notes=self.notes_for(st.source, {str(n) for n in names}))
 
     def check_order(self, st: a.Select, plan: Plan) -> None:
-        schema = self.schema(st.source)
-        keys = schema.index(plan.index) if plan.index else schema
-        sort = keys.sort
+        keys = self.schema(st.source).keys_of(plan.index)
         assert st.order_by is not None
         wanted = ".".join(str(e) for e in st.order_by.elements)
-        if plan.chosen.partitions and keys.partition.name == wanted:
+        if plan.chosen.partitions and wanted in {k.name for k in keys.partition_keys}:
             return  # one Query per partition value, run in the asked order
-        if plan.operation != "Query" or sort is None or sort.name != wanted:
-            raise ValidationError(f"ORDER BY {wanted}: DynamoDB orders only by the sort key of "
-                                  f"the table or index a Query reads ({plan.sentence})")
+        sorts = [k.name for k in keys.sort_keys]
+        if plan.operation == "Query" and wanted in sorts:
+            # a multi-attribute sort key orders by each attribute once those before it are fixed
+            fixed = equalities(plan.chosen.key_condition)
+            if all(s in fixed for s in sorts[:sorts.index(wanted)]):
+                return
+        raise ValidationError(f"ORDER BY {wanted}: DynamoDB orders only by the sort key of "
+                              f"the table or index a Query reads ({plan.sentence})")
 
     def insert(self, st: a.Insert) -> StatementResult:
         schema = self.schema(st.source)
@@ -434,7 +437,8 @@ def describe_frame(schema: TableSchema) -> Any:
         projection = index.projection + (
             f" ({', '.join(index.non_key_attributes)})" if index.non_key_attributes else "")
         rows.append({"kind": index.kind, "name": index.name,
-                     "partition_key": str(index.partition), "sort_key": str(index.sort or ""),
+                     "partition_key": ", ".join(map(str, index.partition_keys)),
+                     "sort_key": ", ".join(map(str, index.sort_keys)),
                      "projection": projection})
     return table_frame(rows, columns=["kind", "name", "partition_key", "sort_key",
                                       "projection"])

@@ -88,6 +88,7 @@ class Builder:
         self.result: Any = None
         self.frame: Any = None
         self.filters: list[FilterRow] = []
+        self._key_rows: list[FilterRow] = []  # rows added for a multi-attribute partition key
         tables = self.conn.tables()
         self.table = styled(w.Dropdown(options=tables, value=table if table in tables else None,
                                        description="Table"), "dynamorm-table")
@@ -190,14 +191,24 @@ class Builder:
             return
         chosen = self.partition_attr.value
         sorts = []
+        others: list[str] = []  # the rest of a multi-attribute partition key
         if schema.sort and chosen == schema.partition.name and self.index.value == "Auto":
             sorts.append(schema.sort.name)
         for index in schema.indexes:
-            if index.partition.name == chosen and index.sort and (
-                    self.index.value in ("Auto", index.name)):
-                sorts.append(index.sort.name)
+            if index.partition.name == chosen and self.index.value in ("Auto", index.name):
+                sorts += [k.name for k in index.sort_keys[:1]]
+                others += [k.name for k in index.partition_keys[1:]]
         self.sort_attr.options = ["(none)", *dict.fromkeys(sorts)]
         self.sort_attr.value = "(none)"
+        for row in self._key_rows:
+            self.filters.remove(row)
+        self._key_rows = []
+        for name in dict.fromkeys(others):  # a row each, to give them with =
+            row = FilterRow(sorted(self._types), self.refresh, self.remove_filter_row)
+            row.attribute.value = name
+            self._key_rows.append(row)
+            self.filters.append(row)
+        self.filter_box.children = [r.box for r in self.filters]
         self.refresh()
 
     def add_filter_row(self) -> FilterRow:
@@ -209,6 +220,8 @@ class Builder:
 
     def remove_filter_row(self, row: FilterRow) -> None:
         self.filters.remove(row)
+        if row in self._key_rows:
+            self._key_rows.remove(row)
         self.filter_box.children = [r.box for r in self.filters]
         self.refresh()
 

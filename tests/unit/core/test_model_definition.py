@@ -602,3 +602,85 @@ def test_model_path_uses_attribute_names() -> None:
 def test_model_path_into_a_nested_model_alias() -> None:
     assert Film.path("info.rating").elements == ("i", "r")
     assert Film.path("info.plot").elements == ("i", "plot")
+
+
+# --- multi-attribute GSI keys: declared on the class with indexes= -------------------------
+
+def test_indexes_declares_a_multi_attribute_key_in_the_order_given() -> None:
+    class Match(dl.Model, table="DefMatches", indexes={
+            "ByTournament": dl.gsi(partition=["tournament", "region"], sort=["round", "bracket"],
+                                   projection=["score"])}):
+        pk: str = dl.field(partition_key=True)
+        tournament: str | None = None
+        region: str | None = dl.field(None, name="Region")
+        round: int | None = None
+        bracket: str | None = None
+        score: int = 0
+
+    index = dl.schema(Match).index("ByTournament")
+    assert [k.name for k in index.partition_keys] == ["tournament", "Region"]  # attribute names
+    assert [(k.name, k.type) for k in index.sort_keys] == [("round", "N"), ("bracket", "S")]
+    assert (index.projection, index.non_key_attributes) == ("INCLUDE", ("score",))
+    request = dl.schema(Match).create_table_request()
+    assert request["GlobalSecondaryIndexes"][0]["KeySchema"] == [
+        {"AttributeName": "tournament", "KeyType": "HASH"},
+        {"AttributeName": "Region", "KeyType": "HASH"},
+        {"AttributeName": "round", "KeyType": "RANGE"},
+        {"AttributeName": "bracket", "KeyType": "RANGE"}]
+    assert sorted(d["AttributeName"] for d in request["AttributeDefinitions"]) == [
+        "Region", "bracket", "pk", "round", "tournament"]
+
+
+def test_two_partition_flags_point_to_indexes() -> None:
+    with pytest.raises(ModelDefinitionError) as info:
+        class TwoFlags(dl.Model, table="DefTwoFlags"):
+            pk: str = dl.field(partition_key=True)
+            tournament: str = dl.field(gsi_partition="ByTournament")
+            region: str = dl.field(gsi_partition="ByTournament")
+    assert_names(info, "TwoFlags", "region", "indexes={'ByTournament': dl.gsi(partition=[...])}")
+
+
+@pytest.mark.parametrize(("declared", "named"), [
+    ({"Idx": dl.gsi(partition=["nowhere"])}, "nowhere"),
+    ({"Idx": "tournament"}, "dl.gsi"),
+    ({"x": dl.gsi(partition=["tournament"])}, "x"),  # index names have 3 to 255 characters
+])
+def test_indexes_of_the_wrong_form_name_what_is_wrong(declared: dict[str, Any],
+                                                       named: str) -> None:
+    with pytest.raises(ModelDefinitionError) as info:
+        make_model("WrongIndexes", {"pk": str, "tournament": str},
+                   {"pk": dl.field(partition_key=True)}, table="DefWrongIdx", indexes=declared)
+    assert_names(info, "WrongIndexes", named)
+
+
+def test_an_index_declared_by_indexes_and_by_flags_is_refused() -> None:
+    with pytest.raises(ModelDefinitionError) as info:
+        class Twice(dl.Model, table="DefTwiceDeclared",
+                    indexes={"ByTournament": dl.gsi(partition=["tournament", "region"])}):
+            pk: str = dl.field(partition_key=True)
+            tournament: str = dl.field(gsi_partition="ByTournament")
+            region: str = ""
+    assert_names(info, "Twice", "tournament", "declare it once")
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    ({"partition": []}, "1 to 4 partition"),
+    ({"partition": ["a", "b", "c", "d", "e"]}, "1 to 4 partition"),
+    ({"partition": ["a"], "sort": ["s1", "s2", "s3", "s4", "s5"]}, "at most 4 sort"),
+    ({"partition": ["a", ""]}, "field names"),
+    ({"partition": "a", "sort": [3]}, "field names"),
+])
+def test_gsi_refuses_keys_dynamodb_would_refuse(arguments: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        dl.gsi(**arguments)
+
+
+def test_an_index_key_is_checked_as_dynamodb_checks_it() -> None:
+    pk, other = dl.KeyAttribute("pk", "S"), dl.KeyAttribute("x", "S")
+    with pytest.raises(ValidationError, match="only a GSI"):
+        dl.Index("Local", "LSI", pk, other, sort_keys=(other, dl.KeyAttribute("y", "N")))
+    with pytest.raises(ValidationError, match="twice"):
+        dl.Index("Twice", "GSI", pk, partition_keys=(pk, pk))
+    with pytest.raises(ValidationError, match="at most 4"):
+        dl.Index("Wide", "GSI", pk, partition_keys=(pk, *(
+            dl.KeyAttribute(f"a{n}", "S") for n in range(4))))

@@ -871,3 +871,76 @@ def test_equal_key_values_are_one_key(values: list[Any]) -> None:
     assert keyed.operation in ("GetItem", "BatchGetItem")
     keys = keyed.request.get("Keys") or [keyed.request["Key"]]
     assert len(keys) == 1
+
+
+# === A16. multi-attribute GSI keys (up to 4 partition and 4 sort attributes) ================
+
+GAMES = dl.TableSchema("Games", S("pk"), None, (
+    dl.Index("ByMatch", "GSI", S("tournament"), N("round"), partition_keys=(
+        S("tournament"), S("region")), sort_keys=(N("round"), S("bracket"))),
+    dl.Index("ByTournament", "GSI", S("tournament")),
+))
+EVERY_KEY = (A("round").exists(), A("bracket").exists())
+
+
+def test_multi_attribute_partition_key_needs_every_attribute_and_names_the_one_lacking() -> None:
+    result = run(GAMES, A("tournament") == "WC", *EVERY_KEY)
+    chosen_is(result, "Query", "ByTournament")  # the one-attribute index still serves
+    lacking = cand(result, "Query", "ByMatch")
+    assert not lacking.usable
+    assert "partition key attribute region" in lacking.reason
+    assert "tournament and region" in lacking.reason
+
+
+def test_multi_attribute_partition_key_with_every_attribute_is_preferred() -> None:
+    result = run(GAMES, A("tournament") == "WC", A("region") == "na", *EVERY_KEY)
+    chosen_is(result, "Query", "ByMatch")  # two key attributes matched beat one
+    assert readable(result.request, "KeyConditionExpression") == (
+        "tournament = 'WC' AND region = 'na'")
+    assert_placeholders_consistent(result.request)
+
+
+@pytest.mark.parametrize(("sorts", "key", "filtered"), [
+    ((A("round") == 2, A("bracket").begins_with("A")),
+     "tournament = 'WC' AND region = 'na' AND round = :v AND begins_with(bracket, 'A')", ""),
+    ((A("round") > 1, A("bracket") == "A"),
+     "tournament = 'WC' AND region = 'na' AND round > :v", "bracket = 'A'"),
+    ((A("bracket") == "A", A("round").exists()), "tournament = 'WC' AND region = 'na'",
+     "bracket = 'A'"),
+    ((A("round") > 1, A("round") < 3, A("bracket").exists()),
+     "tournament = 'WC' AND region = 'na'", "round > :v AND round < :v"),
+])
+def test_multi_attribute_sort_key_takes_the_longest_prefix_and_filters_the_rest(
+        sorts: tuple[Any, ...], key: str, filtered: str) -> None:
+    result = run(GAMES, A("tournament") == "WC", A("region") == "na", *sorts)
+    chosen_is(result, "Query", "ByMatch")
+    assert re.sub(r"\b\d\b", ":v", readable(result.request, "KeyConditionExpression") or
+                  "") == key
+    shown = re.sub(r"\b\d\b", ":v", readable(result.request, "FilterExpression") or "")
+    assert set(filtered.split(" AND ")) == set(shown.split(" AND "))
+    assert_placeholders_consistent(result.request)
+
+
+def test_multi_attribute_partition_key_takes_in_on_one_attribute_only() -> None:
+    one = run(GAMES, A("tournament") == "WC", A("region").is_in(["na", "eu"]), *EVERY_KEY)
+    chosen_is(one, "Query", "ByMatch")
+    assert len(one.extra["requests"]) == 2
+    two = run(GAMES, A("tournament").is_in(["WC", "EU"]), A("region").is_in(["na", "eu"]),
+              *EVERY_KEY)
+    refused = cand(two, "Query", "ByMatch")
+    assert not refused.usable and "only one partition key attribute may be matched with IN" \
+        in refused.reason
+
+
+def test_a_one_attribute_sort_key_is_never_filtered_on() -> None:
+    # on the table's own key (and a one-attribute index key) DynamoDB refuses a filter on it
+    result = run(MOVIES, A("year") == 1990, A("title") > "A", A("title") < "M")
+    assert not cand(result, "Query").usable
+    assert "cannot be one key condition" in cand(result, "Query").reason
+
+
+def test_suggestion_names_a_multi_attribute_key_for_several_equalities() -> None:
+    result = run(PRODUCTS, A("Brand") == "x", A("Color") == "red", A("Price") > 3)
+    assert result.operation == "Scan"
+    assert result.suggestion is not None
+    assert "partition key attributes Brand, Color and sort key Price" in result.suggestion

@@ -42,3 +42,22 @@ def test_a_key_schema_without_a_partition_key_is_refused() -> None:
     with pytest.raises(dl.DynamoDBError, match="no partition key"):
         dl.TableSchema.from_description(description(
             KeySchema=[{"AttributeName": "pk", "KeyType": "RANGE"}]))
+
+
+def test_a_multi_attribute_index_key_is_read_in_its_order() -> None:
+    schema = dl.TableSchema.from_description(description(
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t in
+                              (("pk", "S"), ("t", "S"), ("r", "S"), ("n", "N"), ("b", "B"))],
+        GlobalSecondaryIndexes=[{
+            "IndexName": "Multi", "Projection": {"ProjectionType": "KEYS_ONLY"},
+            "KeySchema": [{"AttributeName": "r", "KeyType": "HASH"},
+                          {"AttributeName": "t", "KeyType": "HASH"},
+                          {"AttributeName": "n", "KeyType": "RANGE"},
+                          {"AttributeName": "b", "KeyType": "RANGE"}]}]))
+    index = schema.index("Multi")
+    assert [k.name for k in index.partition_keys] == ["r", "t"]
+    assert [(k.name, k.type) for k in index.sort_keys] == [("n", "N"), ("b", "B")]
+    assert index.multi_attribute and index.key_names == ("r", "t", "n", "b")
+    assert schema.create_table_request()["GlobalSecondaryIndexes"][0]["KeySchema"] == [
+        {"AttributeName": "r", "KeyType": "HASH"}, {"AttributeName": "t", "KeyType": "HASH"},
+        {"AttributeName": "n", "KeyType": "RANGE"}, {"AttributeName": "b", "KeyType": "RANGE"}]
