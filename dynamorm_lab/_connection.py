@@ -13,7 +13,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._core import cursor as _cursor
@@ -26,6 +26,7 @@ from ._ops import crud as _crud
 from ._ops import introspect as _introspect
 from ._ops import migrate as _migrate
 from ._ops import reads as _reads
+from ._ops import samples as _samples
 from ._ops import tables as _tables
 from ._ops import transactions as _transactions
 from ._ops import writes as _writes
@@ -36,13 +37,14 @@ from ._ops.wire import parser_factory
 from .errors import ConnectionFailed, ValidationError
 
 if TYPE_CHECKING:
+    from ._core.estimate import Basis
     from ._core.model import Model
     from ._core.query import Query
     from ._core.results import Page, Stats
     from ._ops.backfill import BackfillReport
-    from ._ops.introspect import Profile
     from ._ops.migrate import MigrationPlan, SchemaDiff
     from ._ops.results import Result
+    from ._ops.samples import Profile
     from ._ops.transactions import Transaction
     from ._ops.writes import BatchGetResult, BatchWriter
     from .local import LocalServer
@@ -81,7 +83,6 @@ class Connection:
     endpoint_url: str | None = None
     profile: str | None = None
     server: LocalServer | None = None
-    _profiles: dict[tuple[str, int], Profile] = field(default_factory=dict, init=False)
 
     def __repr__(self) -> str:
         where = self.endpoint_url or f"AWS {self.region}"
@@ -249,20 +250,29 @@ class Connection:
     def inspect(self, table: str, *, sample: int = 500) -> Profile:
         """Keys, indexes and a bounded sample's attribute types and presence: read once per
         connection and table, then reused (`forget` reads them again)."""
-        key = (table, sample)
-        if key not in self._profiles:
-            self._profiles[key] = _introspect.profile(self.transport, table, sample=sample)
-        return self._profiles[key]
+        return _samples.held_profile(self.transport, table, sample=sample)
+
+    def basis(self, table: str, *, read: bool = False) -> Basis | None:
+        """What cost predictions for `table` rest on: what this connection holds of it
+        (DescribeTable's figures, its sample); with `read`, fresh figures and a sample of
+        200 items (once per connection) are read first."""
+        if read:
+            self.transport.table_stats(table)
+            if not any(name == table for name, _ in self.transport.samples):
+                _samples.held_profile(self.transport, table, sample=_samples.SAMPLE)
+        return _samples.basis(self.transport, table)
 
     def sampled(self, table: str, *, sample: int = 500) -> Profile | None:
         """The sample `inspect` holds for `table`, or None when it has read none yet."""
-        return self._profiles.get((table, sample))
+        held: Profile | None = self.transport.samples.get((table, sample))
+        return held
 
     def forget(self, table: str | None = None) -> None:
         """Forget what this connection holds of `table` (every table when None): its sample
         and cached figures, read again on next use (after someone else changed it)."""
-        for key in [k for k in self._profiles if table is None or k[0] == table]:
-            del self._profiles[key]
+        samples = self.transport.samples
+        for key in [k for k in samples if table is None or k[0] == table]:
+            del samples[key]
         for name in [table] if table is not None else self.tables():
             self.transport.forget_stats(name)
 

@@ -23,9 +23,9 @@ from ._core.schema import Index, KeyAttribute, TableSchema, gsi
 from ._core.types import Kind, TypeNode
 from ._ops.backfill import BackfillReport
 from ._ops.batch import RetryPolicy, WriteFailure, WriteReport
-from ._ops.introspect import Profile
 from ._ops.migrate import Change, MigrationPlan, SchemaDiff
 from ._ops.results import Result
+from ._ops.samples import Profile
 from ._ops.transactions import CancelledAction, Transaction
 from ._ops.writes import BatchGetResult, BatchWriter
 from .errors import (

@@ -98,6 +98,7 @@ class FakeTransport:
         self.cursor_key = b"k" * 32
         self.item_count = item_count
         self.calls: list[tuple[str, dict[str, Any], str]] = []
+        self.samples: dict[tuple[str, int], Any] = {}
         self._last: Any = None
 
     def call(self, operation: str, params: dict[str, Any], *,
@@ -118,6 +119,9 @@ class FakeTransport:
 
     def forget_stats(self, name: str) -> None:
         pass
+
+    def cached_table(self, name: str) -> dict[str, Any] | None:
+        return None
 
     @property
     def last_stats(self) -> Any:

@@ -15,12 +15,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
 from ..errors import ValidationError
 from .codec import key_identity
+from .estimate import (
+    ON_DEMAND_RCU,
+    Basis,
+    Keys,
+    Prediction,
+    admits,
+    mean_size,
+    predict_items,
+    read_cost,
+    unit_cost,
+)
 from .expr import (
     And,
     Between,
@@ -49,7 +60,6 @@ _FLIP = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _KEY_OPS = frozenset({"=", "<", "<=", ">", ">=", "BETWEEN", "begins_with"})
 _NARROWNESS = {"=": 0, "BETWEEN": 1, "begins_with": 2, "<": 3, "<=": 3, ">": 3, ">=": 3}
 _WHERE = {"table": 0, "LSI": 1, "GSI": 2}
-RCU_BYTES = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +79,7 @@ class PlanRequest:
     item_count: int | None = None
     size_bytes: int | None = None
     segments: int = 1
+    basis: Basis | None = None  # what predicted costs rest on (none: no prediction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +104,7 @@ class Candidate:
     filter: Condition | None = None
     keys: tuple[dict[str, Any], ...] = ()
     score: tuple[Any, ...] = ()
-    estimated_rcu: float | None = None
+    predicted: Prediction | None = None
     notes: tuple[str, ...] = ()
     partitions: tuple[Value, ...] = ()  # a Query per partition value (partition key IN [...])
     empty: bool = False  # the key condition admits no item: nothing is sent
@@ -158,6 +169,10 @@ class Plan:
         for c in self.candidates:
             mark = "*" if c is self.chosen else ("+" if c.usable else "-")
             lines.append(f"  {mark} {c.operation:<12} {c.where:<24} {c.reason}")
+            if c.predicted is not None:
+                lines.append(f"  {'':<1} {'':<12} {'':<24} predicted: {c.predicted.describe()}")
+        if self.extra.get("basis"):
+            lines.append(f"  predictions rest on {self.extra['basis']}")
         if self.suggestion:
             lines.append(f"  suggestion: {self.suggestion}")
         return "\n".join(lines)
@@ -176,7 +191,10 @@ class Plan:
                 "why": c.reason,
                 "key_condition": "" if c.key_condition is None else describe(c.key_condition),
                 "filter": "" if c.filter is None else describe(c.filter),
-                "estimated_rcu": c.estimated_rcu,
+                "predicted_items": None if c.predicted is None else round(c.predicted.items),
+                "predicted_pages": None if c.predicted is None else c.predicted.pages,
+                "predicted_rcu": None if c.predicted is None else c.predicted.rcu,
+                "predicted_seconds": None if c.predicted is None else c.predicted.seconds,
                 "notes": "; ".join(c.notes),
             }
             for c in self.candidates
@@ -193,6 +211,8 @@ class Plan:
         table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         note = (f"<p><b>Suggestion:</b> {html.escape(self.suggestion)}</p>"
                 if self.suggestion else "")
+        if self.extra.get("basis"):
+            note += f"<p>Predictions rest on {html.escape(self.extra['basis'])}.</p>"
         return f"<p><b>{html.escape(self.sentence)}</b></p>{table}{note}"
 
 
@@ -516,13 +536,10 @@ def _query_candidate(facts: _Facts, index: Index | None) -> Candidate:
         reason += f" ({', '.join(unused)} not in the key condition)"
     if filters:
         reason += f"; then filters {describe(_conjoin(filters))}"  # type: ignore[arg-type]
-    estimate = None
-    if (narrowness == 0 and index is None and request.item_count and request.size_bytes):
-        estimate = _rcu(request.size_bytes / request.item_count, request.consistent)
     return Candidate("Query", name, True, reason, key, _conjoin(filters),
                      score=(2, narrowness, -matched, _WHERE[kind], len(partitions_read),
                             name or ""),
-                     estimated_rcu=estimate, notes=tuple(notes), partitions=partitions_read)
+                     notes=tuple(notes), partitions=partitions_read)
 
 
 def _presence(facts: _Facts, attribute: str) -> tuple[str | None, str | None]:
@@ -540,10 +557,6 @@ def _presence(facts: _Facts, attribute: str) -> tuple[str | None, str | None]:
     return (f"the index holds only items that have {attribute}; the conditions do not require "
             f"{attribute}, so items without it would be missed (add `{attribute} IS NOT "
             "MISSING` if that is what you mean)"), None
-
-
-def _rcu(size: float, consistent: bool) -> float:
-    return math.ceil(max(size, 1) / RCU_BYTES) * (1.0 if consistent else 0.5)
 
 
 def _key_candidates(facts: _Facts) -> list[Candidate]:
@@ -573,15 +586,12 @@ def _key_candidates(facts: _Facts) -> list[Candidate]:
         {table.partition.name: p.av, **({sort: s.av} if sort and s is not None else {})}
         for p in partitions for s in sorts)
     unique = tuple({_key_id(k): k for k in keys}.values())
-    per_item = (_rcu(request.size_bytes / request.item_count, request.consistent)
-                if request.item_count and request.size_bytes else
-                (1.0 if request.consistent else 0.5))
     if len(unique) == 1 and partition_term.op == "=" and (not sort or sort_terms[0].op == "="):
         shown = " AND ".join(describe(t.source) for t in [partition_term, *sort_terms])
         return [
             Candidate("GetItem", None, True,
                       f"the full primary key is given ({shown}), so exactly one item is read",
-                      keys=unique, score=(0, 0, 0, ""), estimated_rcu=per_item),
+                      keys=unique, score=(0, 0, 0, "")),
             Candidate("BatchGetItem", None, False, "a single key is read with GetItem"),
         ]
     if request.descending is not None:
@@ -592,7 +602,7 @@ def _key_candidates(facts: _Facts) -> list[Candidate]:
         Candidate("GetItem", None, False, "more than one key is asked for"),
         Candidate("BatchGetItem", None, True,
                   f"{len(unique)} full primary keys are given, read in batches of 100",
-                  keys=unique, score=(1, 0, 0, ""), estimated_rcu=per_item * len(unique)),
+                  keys=unique, score=(1, 0, 0, "")),
     ]
 
 
@@ -623,11 +633,7 @@ def _scan_candidate(facts: _Facts, closest: Candidate | None,
         reason += " and keep those that match the filter"
     if request.segments > 1:
         reason += f", in {request.segments} parallel segments"
-    estimate = None
-    if request.size_bytes is not None:
-        estimate = _rcu(request.size_bytes, request.consistent)
-    return Candidate("Scan", None, True, reason, filter=filters, score=(3, 9, 0, ""),
-                     estimated_rcu=estimate)
+    return Candidate("Scan", None, True, reason, filter=filters, score=(3, 9, 0, ""))
 
 
 def _index_scan_candidate(facts: _Facts, index: Index) -> Candidate:
@@ -711,6 +717,9 @@ def plan(request: PlanRequest) -> Plan:
     serves = any(c.usable for c in candidates)
     candidates.append(_scan_candidate(facts, closest, serves))
     candidates += [_index_scan_candidate(facts, index) for index in table.indexes]
+    if request.basis is not None:
+        candidates = [replace(c, predicted=_predict(c, request, request.basis))
+                      for c in candidates]
     if request.index is not None:
         candidates = [
             c if c.index == request.index or (not c.usable) else
@@ -732,11 +741,64 @@ def plan(request: PlanRequest) -> Plan:
     kinds = {i.name: i.kind for i in table.indexes}
     params, hidden = build_request(request, chosen)
     extra: dict[str, Any] = {"index_kinds": kinds, "hidden": hidden,
-                             "item_count": request.item_count, "empty": chosen.empty}
+                             "item_count": request.item_count, "empty": chosen.empty,
+                             "basis": _basis_text(request.basis)}
     if chosen.partitions:
         extra["requests"] = _per_partition(request, chosen)
     return Plan(table.name, chosen, tuple(candidates), params, suggestion, request.projection,
                 extra)
+
+
+def _predict(c: Candidate, request: PlanRequest, basis: Basis) -> Prediction | None:
+    """What `c` will read and cost, from the table's figures and the sample."""
+    if not c.usable:
+        return None
+    consistent = request.consistent
+
+    def at_capacity(units: float) -> float:
+        return units / (basis.read_capacity or ON_DEMAND_RCU)
+
+    if c.empty:
+        return Prediction(0.0, 0.0, 0, 0.0, 0.0, True)
+    table = request.table
+    if c.operation in ("GetItem", "BatchGetItem"):
+        size = basis.item_bytes or mean_size(basis.sample)
+        if size is None:
+            return None
+        found = float(len(c.keys))
+        if basis.complete:
+            stored = {key_identity({k: i[k] for k in table.key_names if k in i})
+                      for i in basis.sample}
+            found = float(sum(key_identity(k) in stored for k in c.keys))
+        units = unit_cost(size, consistent=consistent) * len(c.keys)
+        return Prediction(found, found, math.ceil(len(c.keys) / 100), units,
+                          at_capacity(units), basis.complete)
+    keys = table.keys_of(c.index)
+    every = tuple(k.name for k in (*keys.partition_keys, *keys.sort_keys))
+    reads = Keys(tuple(k.name for k in keys.partition_keys), every, c.index is None)
+    counted = predict_items(basis, reads, c.key_condition)
+    if counted is None:
+        return None
+    items, read, exact = counted
+    projected = table.index(c.index).projected_names(table) if c.index else None
+    size = (mean_size(read, projected) if projected is not None else None) or \
+        basis.item_bytes or mean_size(read or basis.sample)
+    if size is None:
+        return None
+    requests = max(1, len(c.partitions)) if c.operation == "Query" else request.segments
+    pages, units = read_cost(items, size, consistent=consistent, requests=requests)
+    returned: float | None = items
+    if c.filter is not None:
+        verdicts = [admits(c.filter, i) for i in read]
+        returned = (items * sum(bool(v) for v in verdicts) / len(verdicts)
+                    if verdicts and None not in verdicts else None)
+    return Prediction(items, returned, pages, units, at_capacity(units), exact)
+
+
+def _basis_text(basis: Basis | None) -> str | None:
+    if basis is None:
+        return None
+    return f"{basis.source}; read capacity {basis.capacity_text}"
 
 
 def _per_partition(request: PlanRequest, chosen: Candidate) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import ItemNotFound, ValidationError
 from . import codegen as _codegen
 from . import session as _session
+from .estimate import Basis
 from .expr import Condition, Path, describe, path
 from .planner import Plan, PlanRequest, plan
 from .schema import TableSchema
@@ -157,8 +158,8 @@ class Query:
         return self._with(progress=bool(flag))
 
     # --- planning ---
-    def plan_request(self, *, item_count: int | None = None,
-                     size_bytes: int | None = None) -> PlanRequest:
+    def plan_request(self, *, item_count: int | None = None, size_bytes: int | None = None,
+                     basis: Basis | None = None) -> PlanRequest:
         spec = self._spec
         model = self.model
         return PlanRequest(
@@ -167,18 +168,23 @@ class Query:
             present=present_attributes(model) if model else frozenset(),
             assumed_present=getattr(model, "__dynamorm_assumed__", frozenset()),
             copresent=getattr(model, "__dynamorm_copresent__", {}),
-            item_count=item_count, size_bytes=size_bytes, segments=spec.segments)
+            item_count=item_count, size_bytes=size_bytes, segments=spec.segments, basis=basis)
 
     def explain(self, *, stats: bool = False) -> Plan:
         """The plan: every access path considered, the chosen one and why.
 
-        With ``stats=True`` the table's item count and size are read (DescribeTable) to
-        estimate read units.
+        Each usable candidate carries a predicted cost (items, pages, read units, time at
+        capacity) from what the connection already holds of the table. With ``stats=True``
+        the table's figures are read (DescribeTable) and a small sample, once per
+        connection, so that every candidate has one.
         """
         if stats:
-            count, size = self._connection().table_stats(self.schema.name)
-            return plan(self.plan_request(item_count=count, size_bytes=size))
-        return plan(self.plan_request())
+            connection = self._connection()
+            count, size = connection.table_stats(self.schema.name)
+            return plan(self.plan_request(item_count=count, size_bytes=size,
+                                          basis=connection.basis(self.schema.name, read=True)))
+        held = self._spec.connection or _session.current()  # explaining never connects
+        return plan(self.plan_request(basis=held.basis(self.schema.name) if held else None))
 
     @property
     def spec(self) -> QuerySpec:

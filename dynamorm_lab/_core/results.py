@@ -30,6 +30,8 @@ class Stats:
     capacity_by: dict[str, float] = field(default_factory=dict)
     elapsed: float = 0.0
     segments: int = 1
+    predicted_items: float | None = None  # what the plan predicted (see Plan's candidates)
+    predicted_rcu: float | None = None
 
     def add(self, response: dict[str, Any], *, returned: int, scanned: int | None = None) -> None:
         """Account for one response page."""
@@ -64,14 +66,19 @@ class Stats:
         return f"index {self.index}" if self.index else f"table {self.table}"
 
     def summary(self) -> str:
-        """One line: operation, where, pages, read vs returned, capacity, time."""
+        """One line: operation, where, pages, read vs returned, capacity, time, and what the
+        plan predicted beside it."""
         capacity = ("capacity not reported" if self.capacity is None
                     else f"{self.capacity:g} RCU")
         unit = "queries, one per partition value" if self.operation == "Query" else "segments"
         segments = f" in {self.segments} {unit}" if self.segments > 1 else ""
-        return (f"{self.operation} on {self.where}{segments}: {self.pages} page(s), read "
+        text = (f"{self.operation} on {self.where}{segments}: {self.pages} page(s), read "
                 f"{self.scanned:,} item(s), returned {self.returned:,}, {capacity}, "
                 f"{self.elapsed * 1000:.0f} ms")
+        if self.predicted_items is not None and self.predicted_rcu is not None:
+            text += (f"; predicted {round(self.predicted_items):,} item(s) read, "
+                     f"{self.predicted_rcu:g} RCU")
+        return text
 
     __str__ = summary
 

@@ -279,7 +279,8 @@ class TableSchema:
                     index_partitions, index_sorts,
                 ))
         extra = {k: table[k] for k in ("ItemCount", "TableSizeBytes", "BillingModeSummary",
-                                       "StreamSpecification", "TableStatus") if k in table}
+                                       "ProvisionedThroughput", "StreamSpecification",
+                                       "TableStatus") if k in table}
         return cls(table["TableName"], partition, sort,
                    tuple(sorted(indexes, key=lambda i: (i.kind, i.name))), ttl_attribute, extra)
 

@@ -13,150 +13,23 @@ from __future__ import annotations
 import datetime as _dt
 import keyword
 import re
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._core.fields import field as field_
 from .._core.model import Model
-from .._core.schema import KeyAttribute, TableSchema, gsi
-from ..errors import ValidationError
-from .tables import describe
+from .._core.schema import TableSchema, gsi
+from .samples import Profile, index_keys, profile_items
 
-if TYPE_CHECKING:
-    from .transport import Transport
-
-__all__ = ["Profile", "build_model", "entity_groups", "model_source", "profile"]
+__all__ = ["build_model", "entity_groups", "entity_models", "entity_source", "model_source"]
 
 _ENTITY_ATTRIBUTES = ("EntityType", "entityType", "entity_type", "Entity", "entity", "_type",
                       "type", "Type")
 _SCALARS = {"S": "str", "B": "bytes", "BOOL": "bool"}
 _RESERVED = frozenset(dir(Model)) | {"query", "scan"}
-
-
-@dataclass
-class AttributeProfile:
-    """What the sample says about one attribute."""
-
-    name: str
-    seen: int = 0
-    tags: Counter[str] = field(default_factory=Counter)
-    integral: bool = True
-
-    def annotation(self, total: int) -> str:
-        tags = {t for t in self.tags if t != "NULL"}
-        number = "int" if self.integral else "Decimal"
-        if len(tags) == 1:
-            (tag,) = tags
-            base = _SCALARS.get(tag) or {
-                "N": number, "L": "list[Any]", "M": "dict[str, Any]", "SS": "set[str]",
-                "NS": f"set[{number}]", "BS": "set[bytes]"}[tag]
-        elif tags and tags <= {"S", "N", "B", "BOOL"}:
-            base = " | ".join(_SCALARS.get(t, number) for t in sorted(tags))
-        else:
-            base = "Any"
-        optional = self.seen < total or "NULL" in self.tags
-        return f"{base} | None" if optional and base != "Any" else base
-
-
-@dataclass
-class Profile:
-    """A table's schema plus what a sample of its items shows."""
-
-    schema: TableSchema
-    items: list[dict[str, Any]]
-    attributes: dict[str, AttributeProfile]
-    requests: int = 0  # what reading the sample took: Scans sent, capacity they consumed
-    capacity: float | None = None
-
-    @property
-    def sampled(self) -> int:
-        return len(self.items)
-
-    def cost(self) -> str:
-        """What reading the sample took, in one phrase."""
-        units = "capacity not reported" if self.capacity is None else f"{self.capacity:g} RCU"
-        return (f"a sample of {self.schema.name}: {self.requests} Scan(s), {self.sampled:,} "
-                f"item(s), {units}")
-
-    def always_present(self) -> frozenset[str]:
-        """The table's key, and what every sampled item had (nothing, when none was)."""
-        keys = set(self.schema.key_names)
-        return frozenset(a.name for a in self.attributes.values()
-                         if a.name in keys or (self.sampled and a.seen == self.sampled))
-
-    def copresent(self) -> dict[str, frozenset[str]]:
-        """For each attribute, the others present in every sampled item that has it."""
-        names = list(self.attributes)
-        together: dict[str, set[str]] = {}
-        for item in self.items:
-            present = set(item)
-            for name in present:
-                together[name] = together[name] & present if name in together else set(present)
-        always = self.always_present()
-        return {n: frozenset(together.get(n, set()) - {n} - always) for n in names
-                if together.get(n, set()) - {n} - always}
-
-    def presence_table(self) -> list[dict[str, Any]]:
-        return [{"attribute": a.name, "present": a.seen / max(self.sampled, 1),
-                 "types": dict(a.tags)} for a in self.attributes.values()]
-
-
-def profile_items(schema: TableSchema, items: list[dict[str, Any]], *,
-                  every_index: bool = True) -> Profile:
-    """Profile wire items of a table (pure). With `every_index`, index key attributes no
-    sampled item had are profiled too (a model of the whole table declares every index; an
-    entity's model only those its items are in)."""
-    attributes: dict[str, AttributeProfile] = {}
-    for name in (*schema.key_names, *(_index_keys(schema) if every_index else ())):
-        attributes[name] = AttributeProfile(name)
-    for item in items:
-        for name, av in item.items():
-            entry = attributes.setdefault(name, AttributeProfile(name))
-            entry.seen += 1
-            tag = next(iter(av))
-            entry.tags[tag] += 1
-            numbers: list[str] = [av["N"]] if tag == "N" else av["NS"] if tag == "NS" else []
-            if not all(_integral(n) for n in numbers):
-                entry.integral = False
-    return Profile(schema, items, attributes)
-
-
-def _index_keys(schema: TableSchema) -> dict[str, KeyAttribute]:
-    """Every index key attribute (a model declares them even when no sampled item has one)."""
-    return {k.name: k for index in schema.indexes
-            for k in (*index.partition_keys, *index.sort_keys)}
-
-
-def _integral(text: str) -> bool:
-    return not any(c in text for c in ".eE")
-
-
-def profile(transport: Transport, table: str, *, sample: int = 500) -> Profile:
-    """Describe `table` and read at most `sample` items of it (a bounded Scan, in four
-    segments so that the sample is not just the first stretch of the key space)."""
-    if not isinstance(sample, int) or sample < 1:
-        raise ValidationError("sample must be a positive number of items")
-    schema = describe(transport, table)
-    segments = 4 if sample >= 4 else 1  # spread the sample over the key space
-    items: list[dict[str, Any]] = []
-    capacity: float | None = None
-    for segment in range(segments):
-        params: dict[str, Any] = {"TableName": table, "Limit": sample // segments,
-                                  "ReturnConsumedCapacity": "TOTAL"}
-        if segments > 1:
-            params.update(Segment=segment, TotalSegments=segments)
-        response = transport.call("Scan", params)
-        items += response.get("Items", [])
-        consumed = response.get("ConsumedCapacity")
-        if consumed:
-            capacity = (capacity or 0.0) + float(consumed.get("CapacityUnits", 0.0))
-    found = profile_items(schema, items)
-    found.requests, found.capacity = segments, capacity
-    return found
 
 
 def python_name(attribute: str, taken: set[str]) -> str:
@@ -207,14 +80,14 @@ def _plan_fields(prof: Profile) -> list[_FieldPlan]:
         elif index.sort:
             roles.setdefault(index.sort.name, []).append(f"lsi_sort={index.name!r}")
     keys = dict.fromkeys(schema.key_names)
-    index_keys = _index_keys(schema)
+    indexed = index_keys(schema)
     order = list(keys) + sorted(n for n in prof.attributes if n not in keys)
     for name in order:
         info = prof.attributes[name]
         py = python_name(name, taken)
         options = list(roles.get(name, []))
         key = (schema.partition if name == schema.partition.name else schema.sort
-               if name in keys else None if info.seen else index_keys.get(name))
+               if name in keys else None if info.seen else indexed.get(name))
         if key is not None:
             number = "int" if info.integral else "Decimal"
             annotation = {"S": "str", "N": number, "B": "bytes"}[key.type]

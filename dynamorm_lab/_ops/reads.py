@@ -39,6 +39,7 @@ from ..errors import ScanRefused, ValidationError
 from .batch import get_chunks
 from .progress import Progress
 from .results import Result, frame_spec
+from .samples import SAMPLE, basis, held_profile
 from .transport import Transport
 from .wire import binary_items, binary_keys, parse_body, peek_last_key
 
@@ -99,20 +100,27 @@ def prepare(transport: Transport, query: Query) -> Read:
     """Plan a query (the scan guard applied) and decode its cursor: everything fixed before
     the first request."""
     spec = query.spec
-    chosen = plan(query.plan_request())
+    name = query.schema.name
+    chosen = plan(query.plan_request(basis=basis(transport, name)))
     if chosen.operation == "Scan":
-        item_count, size = transport.table_stats(query.schema.name)
-        chosen = plan(query.plan_request(item_count=item_count, size_bytes=size))
+        item_count, size = transport.table_stats(name)
         guard = transport.scan_guard
-        if (not spec.scan and not spec.allow_scan and guard is not None
-                and item_count is not None and item_count > guard):
+        guarded = not spec.scan and not spec.allow_scan and guard is not None
+        if guarded and not item_count:  # ItemCount lags writes by hours: count a sample
+            held_profile(transport, name, sample=SAMPLE)
+        known = basis(transport, name)
+        chosen = plan(query.plan_request(item_count=item_count, size_bytes=size, basis=known))
+        holds = item_count or (known.items if known is not None else None)
+        if guarded and guard is not None and holds is not None and holds > guard:
+            told = (f"it holds {holds:,} items" if item_count else
+                    f"it holds about {holds:,} items ({known.source if known else ''})")
             raise ScanRefused(
-                f"refusing to Scan {query.schema.name}: it holds {item_count:,} items, over the "
+                f"refusing to Scan {name}: {told}, over the "
                 f"scan guard of {guard:,}. {chosen.sentence}. "
                 + (f"Suggestion: {chosen.suggestion}. " if chosen.suggestion else "")
                 + "To scan anyway: .allow_scan() in Python, --allow-scan in %%dynamo, or "
                 "connect(scan_guard=None).",
-                table=query.schema.name, plan=chosen)
+                table=name, plan=chosen)
     table = query.schema
     key_names = list(table.key_names)
     if chosen.index is not None:
@@ -136,9 +144,12 @@ def prepare(transport: Transport, query: Query) -> Read:
 
 
 def _begin(read: Read) -> _State:
+    predicted = read.plan.chosen.predicted
     return _State(read, [dict(s) for s in read.start],
                   Stats(read.operation, read.query.schema.name, read.plan.index,
-                        segments=len(read.requests)))
+                        segments=len(read.requests),
+                        predicted_items=predicted.items if predicted else None,
+                        predicted_rcu=predicted.rcu if predicted else None))
 
 
 # --- the source -------------------------------------------------------------------------------

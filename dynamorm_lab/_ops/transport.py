@@ -41,6 +41,7 @@ class Transport(Protocol):
     retry_policy: RetryPolicy
     scan_guard: int | None
     cursor_key: bytes
+    samples: dict[tuple[str, int], Any]  # each table's sample, read once (introspect.Profile)
 
     def call(self, operation: str, params: dict[str, Any], *,
              parse: Parse = "botocore") -> dict[str, Any]:
@@ -54,6 +55,10 @@ class Transport(Protocol):
 
     def forget_stats(self, name: str) -> None:
         """Drop the cached figures of a table (after it changed)."""
+        ...
+
+    def cached_table(self, name: str) -> dict[str, Any] | None:
+        """The last DescribeTable body `table_stats` read of `name`, sending nothing."""
         ...
 
     @property
@@ -76,7 +81,8 @@ class BotoTransport:
         self.retry_policy = retry_policy or RetryPolicy()
         self.scan_guard = scan_guard
         self.cursor_key = cursor_key
-        self._figures: dict[str, tuple[float, int | None, int | None]] = {}
+        self._figures: dict[str, tuple[float, dict[str, Any]]] = {}
+        self.samples: dict[tuple[str, int], Any] = {}
         self._local = threading.local()
 
     def as_read_only(self) -> BotoTransport:
@@ -118,14 +124,18 @@ class BotoTransport:
                     ) -> tuple[int | None, int | None]:
         cached = self._figures.get(name)
         if cached is not None and time.monotonic() - cached[0] < max_age:
-            return cached[1], cached[2]
-        table = self.call("DescribeTable", {"TableName": name})["Table"]
-        figures = (table.get("ItemCount"), table.get("TableSizeBytes"))
-        self._figures[name] = (time.monotonic(), *figures)
-        return figures
+            table = cached[1]
+        else:
+            table = self.call("DescribeTable", {"TableName": name})["Table"]
+            self._figures[name] = (time.monotonic(), table)
+        return table.get("ItemCount"), table.get("TableSizeBytes")
 
     def forget_stats(self, name: str) -> None:
         self._figures.pop(name, None)
+
+    def cached_table(self, name: str) -> dict[str, Any] | None:
+        cached = self._figures.get(name)
+        return None if cached is None else cached[1]
 
     @property
     def last_stats(self) -> Stats | None:

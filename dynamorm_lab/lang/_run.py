@@ -25,6 +25,7 @@ from .._core.results import Stats
 from .._core.schema import TableSchema
 from .._core.session import resolve
 from .._ops.results import Result
+from .._ops.samples import SAMPLE
 from ..errors import ConditionFailed, ItemAlreadyExists, ItemNotFound, ValidationError
 from ..frames import frame_from_items, frame_records, table_frame
 from . import _ast as a
@@ -103,7 +104,7 @@ class _Options:
     allow_scan: bool = False
     yes: bool = False
     dry_run: bool = False
-    sample: int = 200
+    sample: int = SAMPLE
 
 
 class _Runner:

@@ -97,7 +97,7 @@ def test_a_dynamo_select_shows_its_stats(conn: dl.Connection, cards: Any) -> Non
     (select,) = dl.execute(f"SELECT * FROM \"{cards.__table__}\" WHERE deck = 'd'", conn)
     check(select.stats, "Query", returned=ITEMS)
     assert dl.Stats.of(select.to_pandas()) is select.stats
-    assert select.summary == select.stats.summary() and len(select) == ITEMS
+    assert select.summary.startswith(select.stats.summary()) and len(select) == ITEMS
     assert select.rows[0]["deck"] == "d"
 
 

@@ -5,8 +5,9 @@ read) on every read path until the caller allows it, and when it runs its result
 Paths: `all`, `first`, `one`, `exists`, `count`, `pages`, iteration, `to_pandas`, `to_arrow`,
 ``%%dynamo`` SELECT, and UPDATE/DELETE with ``--yes`` whose WHERE is not a key (their read is
 planned the same way). An explicit ``Model.scan()`` is the caller's own choice and runs. The
-guard needs the table's item count, which dynalite reports as 0 (as DynamoDB does for hours
-after writes): those tests run on moto only, with the reason from tests/backends.py.
+guard goes by the table's item count; where DescribeTable reports 0 (dynalite always, DynamoDB
+for hours after writes) it counts a bounded sample first: the tests that assert nothing at
+all is read run on moto only, with the reason from tests/backends.py.
 """
 
 from __future__ import annotations
@@ -88,6 +89,20 @@ def test_every_read_path_refuses_a_scan_over_the_guard_before_reading(
     assert [op for op in sent if op in ("Scan", "Query")] == []
 
 
+@pytest.mark.parametrize("path", ["all", "count", "to_pandas"])
+def test_the_guard_counts_a_table_whose_item_count_is_still_zero(
+        guarded: Any, path: str) -> None:
+    """DescribeTable's ItemCount lags writes by about six hours (dynalite always reports 0):
+    the guard then counts the table from its bounded sample (read once per connection)
+    and still refuses; every Scan it sent was a bounded sample page."""
+    conn, Note = guarded
+    scans = reads(conn)
+    with pytest.raises(dl.ScanRefused) as refused:
+        READS[path](Note.query(Note.topic == "b").using(conn))
+    assert f"{ITEMS:,} items" in str(refused.value)
+    assert all(0 < scan.get("Limit", 0) <= 1250 for scan in scans), scans
+
+
 def reads(conn: dl.Connection) -> list[dict[str, Any]]:
     """The parameters of every Scan and Query `conn` sends from now on."""
     sent: list[dict[str, Any]] = []
@@ -100,18 +115,18 @@ def reads(conn: dl.Connection) -> list[dict[str, Any]]:
     return sent
 
 
-@pytest.mark.needs("item_count")
 @pytest.mark.parametrize("path", list(STATEMENTS))
 def test_every_statement_refuses_a_scan_over_the_guard_and_writes_nothing(
         guarded: Any, path: str) -> None:
-    """A statement reads a bounded sample of the table (to learn its attributes: at most 50
-    items a segment), then the planner refuses the full Scan: nothing else is read."""
+    """A statement reads a bounded sample of the table (to learn its attributes: at most
+    5,000 items, in pages of at most 1,250), then the planner refuses the full Scan: nothing
+    else is read."""
     conn, Note = guarded
     sent, scans = sent_operations(conn), reads(conn)
     with pytest.raises(dl.ScanRefused, match="--allow-scan"):
         dl.execute(STATEMENTS[path].format(t=Note.__table__), conn, yes=True)
     assert [op for op in sent if op in WRITE_OPERATIONS] == []
-    assert all(0 < scan.get("Limit", 0) <= 50 for scan in scans), scans
+    assert all(0 < scan.get("Limit", 0) <= 1250 for scan in scans), scans
 
 
 @pytest.mark.parametrize("path", list(READS))

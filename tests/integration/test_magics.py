@@ -47,7 +47,8 @@ TRAIT_DEFAULTS = {"displaylimit": 50, "autopandas": False, "progress": True,
 SUMMARY = re.compile(
     r"^(GetItem|BatchGetItem|Query|Scan) on (table|index) (\S+)(?: in \d+ segments)?: "
     r"\d+ page\(s\), read ([\d,]+) item\(s\), returned ([\d,]+), "
-    r"(?:[\d.]+ RCU|capacity not reported), \d+ ms$")
+    r"(?:[\d.]+ RCU|capacity not reported), \d+ ms"
+    r"; predicted ([\d,]+) item\(s\) read, [\d.]+ RCU(?:; first read a sample of .*)?$")
 
 
 def S(name: str) -> dl.KeyAttribute:
@@ -376,7 +377,8 @@ def test_explain_through_the_magic(ip: InteractiveShell) -> None:
     frame = plan.to_pandas()
     chosen = frame[frame["chosen"]]
     assert len(chosen) == 1 and chosen.iloc[0]["index"] == "OpenGamesIndex"
-    assert plan.summary == "Query on GSI OpenGamesIndex: partition key map = 'Green Grasslands'"
+    assert plan.summary.startswith(
+        "Query on GSI OpenGamesIndex: partition key map = 'Green Grasslands'")
     assert html.escape(plan.summary) in plan._repr_html_()
 
 
@@ -456,9 +458,10 @@ def test_every_result_names_operation_index_reads_capacity_and_time(
         match = SUMMARY.match(result.summary)
         assert match, result.summary
         assert match.group(1, 2, 3) == (operation, where, name)
-        read, returned = (int(g.replace(",", "")) for g in match.group(4, 5))
+        read, returned, predicted = (int(g.replace(",", "")) for g in match.group(4, 5, 6))
         assert returned == len(result)
         assert read >= returned
+        assert predicted == read  # these tables are small enough to be sampled whole
         assert result.summary in repr(result) and result.summary in result._repr_html_()
     scan = line(ip, reads[("Scan", "table", "battle-royale")])
     assert f"read {len(battle_raw())} item(s)" in scan.summary

@@ -353,3 +353,25 @@ def test_an_empty_tables_model_still_declares_its_index_and_assumes_nothing(
     candidate = next(c for c in query.explain().candidates
                      if c.operation == "Query" and c.index == INDEX)
     assert not candidate.usable and "items without it would be missed" in candidate.reason
+
+
+def test_an_export_read_back_into_a_new_table_serves_the_same_index_queries(
+        conn: dl.Connection, Match: Any, make_table: Callable[..., Any],
+        tmp_path: Any) -> None:
+    copy: Any = make_table(match_model(unique("matches")))
+    path = tmp_path / "matches.jsonl"
+    exported = dl.export_json(dl.schema(Match).name, path, conn)
+    dl.import_json(path, conn, table=dl.schema(copy).name)
+    assert exported == len(raw_scan(conn, dl.schema(copy).name))
+
+    def served(model: Any) -> list[str]:
+        query = model.query(model.tournament == "EU", model.region == "ap",
+                            model.round.between(2, 3), model.bracket >= "AB").using(conn)
+        assert query.explain().index == INDEX
+        return sorted(r["match_id"] for r in query.as_dicts())
+
+    assert served(copy) == served(Match) and len(served(copy)) == 4
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"match_id": "z", "tournament": "EU", "region": "ap", "round": "two"}\n')
+    with pytest.raises(dl.ValidationError, match=r"round.*type N"):
+        dl.import_json(bad, conn, table=dl.schema(copy).name)

@@ -44,7 +44,8 @@ YEAR = 1985  # a Movies partition of 45 items, enough for every operator below
 SUMMARY = re.compile(
     r"^(GetItem|BatchGetItem|Query|Scan) on (table|index) \S+(?: in \d+ segments)?: "
     r"\d+ page\(s\), read [\d,]+ item\(s\), returned [\d,]+, "
-    r"(?:[\d.]+ RCU|capacity not reported), \d+ ms$")
+    r"(?:[\d.]+ RCU|capacity not reported), \d+ ms"
+    r"; predicted [\d,]+ item\(s\) read, [\d.]+ RCU(?:; first read a sample of .*)?$")
 READS = {"GetItem", "BatchGetItem", "Query", "Scan"}
 
 

@@ -22,6 +22,7 @@ import pytest
 from backends import DATASETS
 
 import dynamorm_lab as dl
+from dynamorm_lab._core.estimate import Basis
 from dynamorm_lab._core.expr import path
 from dynamorm_lab._core.planner import Candidate, Plan, PlanRequest, plan
 from dynamorm_lab.errors import ValidationError
@@ -764,7 +765,8 @@ def names_gsi_for(suggestion: str, table: dl.TableSchema, attribute: str) -> boo
 # === A14. explain output ====================================================================
 
 EXPLAIN_COLUMNS = ["chosen", "operation", "index", "usable", "why", "key_condition", "filter",
-                   "estimated_rcu", "notes"]
+                   "predicted_items", "predicted_pages", "predicted_rcu", "predicted_seconds",
+                   "notes"]
 
 
 @pytest.mark.parametrize(("table", "conditions"), [
@@ -806,15 +808,18 @@ def test_sentence_for_getitem_and_lsi() -> None:
     assert lsi.sentence.startswith("Query on LSI AllLSI")
 
 
-def test_estimated_rcu_for_a_getitem_with_table_stats() -> None:
-    # 10 items of 10,000 bytes each: 1,000 bytes per item is one 4 KB unit; eventually
-    # consistent reads cost half
-    result = run(PRODUCTS, A("Id") == 101, item_count=10, size_bytes=10_000)
-    assert result.chosen.estimated_rcu == 0.5
-    strong = run(PRODUCTS, A("Id") == 101, item_count=10, size_bytes=10_000, consistent=True)
-    assert strong.chosen.estimated_rcu == 1.0
-    batch = run(PRODUCTS, A("Id").is_in([1, 2, 3]), item_count=10, size_bytes=100_000)
-    assert batch.chosen.estimated_rcu == 3 * 0.5 * 3  # 10 KB items: 3 units each, halved
+def test_predicted_rcu_for_key_reads_rounds_item_sizes_as_dynamodb_bills() -> None:
+    # 10 items of 10,000 bytes: 1,000 bytes an item is one 4 KB unit; eventually consistent
+    # reads cost half
+    basis = Basis(items=10, item_bytes=1_000, source="DescribeTable")
+    result = run(PRODUCTS, A("Id") == 101, basis=basis)
+    assert result.chosen.predicted is not None and result.chosen.predicted.rcu == 0.5
+    strong = run(PRODUCTS, A("Id") == 101, basis=basis, consistent=True)
+    assert strong.chosen.predicted is not None and strong.chosen.predicted.rcu == 1.0
+    big = Basis(items=10, item_bytes=10_000, source="DescribeTable")
+    batch = run(PRODUCTS, A("Id").is_in([1, 2, 3]), basis=big)
+    assert batch.chosen.predicted is not None
+    assert batch.chosen.predicted.rcu == 3 * 0.5 * 3  # 10 KB items: 3 units each, halved
 
 
 def test_model_query_explain_matches_plan_request() -> None:
