@@ -21,6 +21,7 @@ from ._core import session as _session
 from ._core.expr import UpdateAction
 from ._core.retry import RetryPolicy
 from ._core.schema import TableSchema
+from ._ops import advise as _advise
 from ._ops import backfill as _backfill
 from ._ops import crud as _crud
 from ._ops import introspect as _introspect
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from ._core.model import Model
     from ._core.query import Query
     from ._core.results import Page, Stats
+    from ._ops.advise import Advice
     from ._ops.backfill import BackfillReport
     from ._ops.migrate import MigrationPlan, SchemaDiff
     from ._ops.results import Result
@@ -224,6 +226,18 @@ class Connection:
     def count(self, query: Query) -> int:
         """Count a query's items with Select=COUNT; see `Query.count()`."""
         return _reads.count(self.transport, query)
+
+    def advise(self, queries: Sequence[Query] | None = None) -> Advice:
+        """Propose the GSIs that turn `queries`' Scans into Queries (the smallest set found),
+        each with its trade-off; without `queries`, the reads this connection has run
+        (``%%dynamo`` cells included). For statement text: ``dl.advise(text, db)``."""
+        workload = list(self.transport.history) if queries is None else list(queries)
+        return _advise.advise(self.transport, workload)
+
+    @property
+    def history(self) -> list[Query]:
+        """The queries this connection has read with, oldest first (at most 1,000)."""
+        return list(self.transport.history)
 
     # --- schema, migrations, introspection ---
     def diff(self, model: Any) -> SchemaDiff:

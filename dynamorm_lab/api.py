@@ -15,12 +15,20 @@ from ._core.bulk import decode_items, encode_items
 from ._core.expr import Condition, Path, Placeholders, UpdateAction, attr, path
 from ._core.fields import Field, field
 from ._core.model import Model, Registry, fields, registry, schema
+from ._core.patterns import (
+    AccessPattern,
+    PatternReport,
+    assert_access_patterns,
+    check_access_patterns,
+    pattern,
+)
 from ._core.planner import Candidate, Plan
 from ._core.query import Query
 from ._core.reserved import RESERVED_WORDS, is_reserved
 from ._core.results import Page, Stats
-from ._core.schema import Index, KeyAttribute, TableSchema, gsi
+from ._core.schema import Index, IndexSpec, KeyAttribute, TableSchema, gsi
 from ._core.types import Kind, TypeNode
+from ._ops.advise import Advice
 from ._ops.backfill import BackfillReport
 from ._ops.batch import RetryPolicy, WriteFailure, WriteReport
 from ._ops.migrate import Change, MigrationPlan, SchemaDiff
@@ -29,6 +37,7 @@ from ._ops.samples import Profile
 from ._ops.transactions import CancelledAction, Transaction
 from ._ops.writes import BatchGetResult, BatchWriter
 from .errors import (
+    AccessPatternError,
     BatchIncomplete,
     CodecError,
     ConditionFailed,
@@ -51,10 +60,13 @@ from .errors import (
 
 if TYPE_CHECKING:  # the lazily loaded names (LAZY), for type checkers
     from .lang._parser import parse
-    from .lang._run import StatementResult, execute
+    from .lang._run import StatementResult, advise, execute
     from .samples import SAMPLES, export_json, import_json, import_workbench_model, load_sample
 
 __all__ = [  # noqa: RUF022 - plain sorted(); with the hook, dynamorm_lab.__all__
+    "AccessPattern",
+    "AccessPatternError",
+    "Advice",
     "BackfillReport",
     "BatchGetResult",
     "BatchIncomplete",
@@ -72,6 +84,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(); with the hook, dynamorm_lab.__all_
     "ExpressionError",
     "Field",
     "Index",
+    "IndexSpec",
     "ItemAlreadyExists",
     "ItemNotFound",
     "KeyAttribute",
@@ -82,6 +95,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(); with the hook, dynamorm_lab.__all_
     "Page",
     "ParseError",
     "Path",
+    "PatternReport",
     "Placeholders",
     "Plan",
     "Profile",
@@ -107,7 +121,10 @@ __all__ = [  # noqa: RUF022 - plain sorted(); with the hook, dynamorm_lab.__all_
     "VersionConflict",
     "WriteFailure",
     "WriteReport",
+    "advise",
+    "assert_access_patterns",
     "attr",
+    "check_access_patterns",
     "connect",
     "decode_items",
     "default_connection",
@@ -124,6 +141,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(); with the hook, dynamorm_lab.__all_
     "load_sample",
     "parse",
     "path",
+    "pattern",
     "registry",
     "schema",
     "use",
@@ -133,6 +151,7 @@ LAZY = {  # public too, loaded on first use: not needed to import the ORM
     "SAMPLES": "samples", "export_json": "samples", "import_json": "samples",
     "import_workbench_model": "samples", "load_sample": "samples",
     "execute": "lang._run", "StatementResult": "lang._run", "parse": "lang._parser",
+    "advise": "lang._run",
 }
 
 

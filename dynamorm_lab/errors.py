@@ -16,6 +16,8 @@ Errors never carry credentials: requests are stored without headers or signature
     ├── ConnectionFailed         the endpoint is unreachable or the embedded server won't start
     ├── ItemNotFound             get() found no item with that key
     ├── ScanRefused              a query would Scan a table over the connection's scan guard
+    ├── AccessPatternError       a model's access pattern would Scan, use another index, or
+    │                            read a sparse index that can miss items (an AssertionError too)
     ├── BatchIncomplete          some batch writes still failed after retries (see .report)
     └── DynamoDBError            DynamoDB answered a request with an error
         ├── ConditionFailed      a condition expression was false (carries the old item if returned)
@@ -32,6 +34,7 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "AccessPatternError",
     "BatchIncomplete",
     "CodecError",
     "ConditionFailed",
@@ -160,6 +163,15 @@ class ScanRefused(DynamormError):
     def __init__(self, message: str, *, plan: Any = None, **context: Any) -> None:
         super().__init__(message, **context)
         self.plan = plan
+
+
+class AccessPatternError(DynamormError, AssertionError):
+    """A model's access patterns do not hold; ``report`` has every pattern's plan. An
+    AssertionError too, so that pytest shows it as a failed check."""
+
+    def __init__(self, message: str, *, report: Any = None, **context: Any) -> None:
+        super().__init__(message, **context)
+        self.report = report
 
 
 class DynamoDBError(DynamormError):

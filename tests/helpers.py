@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import enum
 import json
 import uuid
@@ -99,6 +100,7 @@ class FakeTransport:
         self.item_count = item_count
         self.calls: list[tuple[str, dict[str, Any], str]] = []
         self.samples: dict[tuple[str, int], Any] = {}
+        self.history: collections.deque[Any] = collections.deque(maxlen=1000)
         self._last: Any = None
 
     def call(self, operation: str, params: dict[str, Any], *,

@@ -476,6 +476,7 @@ def _build_model(cls: type[Model], table: str | None, projections: dict[str, Any
                                        model=name, field=py_name)
         specs[py_name] = (hint, spec)
     _declare_indexes(name, specs, declared, projections)
+    _check_patterns(name, cls.__dict__.get("access_patterns"))
 
     fields: dict[str, Field] = {}
     for py_name, (hint, spec) in specs.items():
@@ -538,6 +539,18 @@ def _build_model(cls: type[Model], table: str | None, projections: dict[str, Any
 
 def _key_attribute(f: Field) -> KeyAttribute:
     return KeyAttribute(f.attr_name, f.node.dynamo_type)
+
+
+def _check_patterns(model: str, patterns: Any) -> None:
+    """``access_patterns``: names to functions returning a query (or dl.pattern(...))."""
+    if patterns is None:
+        return
+    if not isinstance(patterns, Mapping) or not all(
+            isinstance(k, str) and (callable(v) or callable(getattr(v, "build", None)))
+            for k, v in patterns.items()):
+        raise ModelDefinitionError(
+            "access_patterns is a dict of names to functions returning a query, e.g. "
+            "{'open games on a map': lambda map: Game.query(Game.map == map)}", model=model)
 
 
 def _declare_indexes(model: str, specs: dict[str, tuple[Any, FieldSpec]],

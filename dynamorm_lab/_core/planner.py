@@ -57,7 +57,7 @@ __all__ = ["Candidate", "Plan", "PlanRequest", "plan"]
 
 Operation = Literal["GetItem", "BatchGetItem", "Query", "Scan"]
 _FLIP = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
-_KEY_OPS = frozenset({"=", "<", "<=", ">", ">=", "BETWEEN", "begins_with"})
+KEY_OPS = frozenset({"=", "<", "<=", ">", ">=", "BETWEEN", "begins_with"})
 _NARROWNESS = {"=": 0, "BETWEEN": 1, "begins_with": 2, "<": 3, "<=": 3, ">": 3, ">=": 3}
 _WHERE = {"table": 0, "LSI": 1, "GSI": 2}
 
@@ -344,7 +344,7 @@ class _Facts:
     needed: set[str] | None  # attributes the result needs; None = all of them
 
 
-def _analyse(request: PlanRequest) -> _Facts:
+def analyse(request: PlanRequest) -> _Facts:
     conjuncts = sorted(_flatten(request.conditions), key=_canonical)
     terms = {i: t for i, c in enumerate(conjuncts) if (t := _term(c)) is not None}
     implied = set().union(*(implied_present(c) for c in conjuncts)) if conjuncts else set()
@@ -373,7 +373,7 @@ def _sort_condition(terms: list[_Term], sort: str) -> tuple[str | None, _Term | 
                                                              Condition | None]:
     if not terms:
         return None, None, None
-    if len(terms) == 1 and terms[0].op in _KEY_OPS:
+    if len(terms) == 1 and terms[0].op in KEY_OPS:
         return None, terms[0], terms[0].source
     lows = [t for t in terms if t.op == ">="]
     highs = [t for t in terms if t.op == "<="]
@@ -686,7 +686,7 @@ def _new_index(facts: _Facts) -> str | None:
                 "add an equality on a key attribute, or accept the Scan")
     partition = equalities[:MAX_KEY_ATTRIBUTES]  # a GSI key may have up to 4 attributes
     ranges = sorted({t.attr for t in facts.terms.values()
-                     if t.attr not in partition and t.op in _KEY_OPS})
+                     if t.attr not in partition and t.op in KEY_OPS})
     text = (f"a GSI with partition key {partition[0]}" if len(partition) == 1 else
             f"a GSI with partition key attributes {', '.join(partition)}")
     if ranges:
@@ -706,7 +706,7 @@ def plan(request: PlanRequest) -> Plan:
     table = request.table
     if request.index is not None:
         table.index(request.index)  # raises with the known index names
-    facts = _analyse(request)
+    facts = analyse(request)
     candidates = _key_candidates(facts)
     candidates.append(_query_candidate(facts, None))
     candidates += [_query_candidate(facts, index) for index in table.indexes]

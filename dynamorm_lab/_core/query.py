@@ -9,16 +9,18 @@ query's connection (the default one unless `using()` names another).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..errors import ItemNotFound, ValidationError
+from . import advisor as _advisor
 from . import codegen as _codegen
 from . import session as _session
 from .estimate import Basis
 from .expr import Condition, Path, describe, path
 from .planner import Plan, PlanRequest, plan
-from .schema import TableSchema
+from .schema import Index, IndexSpec, TableSchema
 from .spec import NUMBERS, QuerySpec, Shape, numbers_option
 
 __all__ = ["NUMBERS", "Query", "QuerySpec", "numbers_option", "present_attributes"]
@@ -170,21 +172,42 @@ class Query:
             copresent=getattr(model, "__dynamorm_copresent__", {}),
             item_count=item_count, size_bytes=size_bytes, segments=spec.segments, basis=basis)
 
-    def explain(self, *, stats: bool = False) -> Plan:
+    def explain(self, *, stats: bool = False,
+                with_indexes: Sequence[IndexSpec] | Mapping[str, IndexSpec] = ()) -> Plan:
         """The plan: every access path considered, the chosen one and why.
 
         Each usable candidate carries a predicted cost (items, pages, read units, time at
         capacity) from what the connection already holds of the table. With ``stats=True``
         the table's figures are read (DescribeTable) and a small sample, once per
-        connection, so that every candidate has one.
+        connection, so that every candidate has one. ``with_indexes=[dl.gsi(...)]`` (or
+        ``{"Name": dl.gsi(...)}``) plans as if those GSIs existed: nothing is created.
         """
         if stats:
             connection = self._connection()
             count, size = connection.table_stats(self.schema.name)
-            return plan(self.plan_request(item_count=count, size_bytes=size,
-                                          basis=connection.basis(self.schema.name, read=True)))
-        held = self._spec.connection or _session.current()  # explaining never connects
-        return plan(self.plan_request(basis=held.basis(self.schema.name) if held else None))
+            request = self.plan_request(item_count=count, size_bytes=size,
+                                        basis=connection.basis(self.schema.name, read=True))
+        else:
+            held = self._spec.connection or _session.current()  # explaining never connects
+            request = self.plan_request(basis=held.basis(self.schema.name) if held else None)
+        if with_indexes:
+            request = _advisor.with_indexes(request, self._what_if(request, with_indexes))
+        return plan(request)
+
+    def _what_if(self, request: PlanRequest,
+                 specs: Sequence[IndexSpec] | Mapping[str, IndexSpec]) -> list[Index]:
+        named = (list(specs.items()) if isinstance(specs, Mapping)
+                 else [(None, spec) for spec in specs])
+        fields = ({f.py_name: (f.attr_name, f.node.dynamo_type)
+                   for f in self.model.__dynamorm_fields__.values()} if self.model else {})
+        types = _advisor.condition_types(request)
+        indexes: list[Index] = []
+        for name, spec in named:
+            if not isinstance(spec, IndexSpec):
+                raise ValidationError(f"with_indexes takes dl.gsi(...), got {spec!r:.60}")
+            table = replace(request.table, indexes=(*request.table.indexes, *indexes))
+            indexes.append(_advisor.index_from_spec(table, name, spec, fields, types))
+        return indexes
 
     @property
     def spec(self) -> QuerySpec:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from ..errors import DynamoDBError, ValidationError
 
 __all__ = ["Index", "IndexSpec", "KeyAttribute", "Projection", "TableSchema",
-           "check_table_name", "gsi"]
+           "check_table_name", "gsi", "gsi_source"]
 
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 
@@ -133,6 +133,22 @@ def gsi(*, partition: str | Sequence[str], sort: str | Sequence[str] | None = No
         raise ValidationError(f"a GSI key has 1 to {MAX_KEY_ATTRIBUTES} partition attributes "
                               f"and at most {MAX_KEY_ATTRIBUTES} sort attributes")
     return spec
+
+
+def gsi_source(index: Index, names: Mapping[str, str] | None = None) -> str:
+    """``dl.gsi(...)`` source declaring `index` (`names` maps attribute names to a model's
+    Python names where they differ)."""
+    def listed(keys: tuple[KeyAttribute, ...]) -> list[str]:
+        return [(names or {}).get(k.name, k.name) for k in keys]
+
+    arguments = [f"partition={listed(index.partition_keys)!r}"]
+    if index.sort_keys:
+        arguments.append(f"sort={listed(index.sort_keys)!r}")
+    if index.projection == "INCLUDE":
+        arguments.append(f"projection={list(index.non_key_attributes)!r}")
+    elif index.projection != "ALL":
+        arguments.append(f"projection={index.projection!r}")
+    return f"dl.gsi({', '.join(arguments)})"
 
 
 @dataclass(frozen=True, slots=True)

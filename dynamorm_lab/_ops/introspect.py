@@ -21,7 +21,7 @@ from typing import Any
 
 from .._core.fields import field as field_
 from .._core.model import Model
-from .._core.schema import TableSchema, gsi
+from .._core.schema import TableSchema, gsi, gsi_source
 from .samples import Profile, index_keys, profile_items
 
 __all__ = ["build_model", "entity_groups", "entity_models", "entity_source", "model_source"]
@@ -120,19 +120,9 @@ def _projections(schema: TableSchema) -> dict[str, Any]:
 
 def _declared_indexes(schema: TableSchema, py_names: dict[str, str]) -> str:
     """The ``indexes=`` entries for multi-attribute GSIs, by the fields' Python names."""
-    entries = []
-    for index in schema.indexes:
-        if not index.multi_attribute or not set(index.key_names) <= set(py_names):
-            continue  # an entity whose items lack a key attribute is not in the index
-        arguments = [f"partition={[py_names[k.name] for k in index.partition_keys]!r}"]
-        if index.sort_keys:
-            arguments.append(f"sort={[py_names[k.name] for k in index.sort_keys]!r}")
-        if index.projection == "INCLUDE":
-            arguments.append(f"projection={list(index.non_key_attributes)!r}")
-        elif index.projection != "ALL":
-            arguments.append(f"projection={index.projection!r}")
-        entries.append(f"{index.name!r}: dl.gsi({', '.join(arguments)})")
-    return ", ".join(entries)
+    return ", ".join(f"{index.name!r}: {gsi_source(index, py_names)}"
+                     for index in schema.indexes
+                     if index.multi_attribute and set(index.key_names) <= set(py_names))
 
 
 def model_source(prof: Profile, *, name: str | None = None, imports: bool = True) -> str:

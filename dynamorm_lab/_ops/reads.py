@@ -101,6 +101,7 @@ def prepare(transport: Transport, query: Query) -> Read:
     the first request."""
     spec = query.spec
     name = query.schema.name
+    transport.history.append(query)
     chosen = plan(query.plan_request(basis=basis(transport, name)))
     if chosen.operation == "Scan":
         item_count, size = transport.table_stats(name)

@@ -20,6 +20,7 @@ import copy
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -32,6 +33,7 @@ from .wire import FAST_OPERATIONS, Parse, parsing
 __all__ = ["BotoTransport", "Transport"]
 
 _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
+HISTORY = 1000  # queries a connection remembers for the index advisor
 
 
 class Transport(Protocol):
@@ -41,7 +43,8 @@ class Transport(Protocol):
     retry_policy: RetryPolicy
     scan_guard: int | None
     cursor_key: bytes
-    samples: dict[tuple[str, int], Any]  # each table's sample, read once (introspect.Profile)
+    samples: dict[tuple[str, int], Any]  # each table's sample, read once (samples.Profile)
+    history: deque[Any]  # the queries this connection read with, latest last (for advise)
 
     def call(self, operation: str, params: dict[str, Any], *,
              parse: Parse = "botocore") -> dict[str, Any]:
@@ -83,6 +86,7 @@ class BotoTransport:
         self.cursor_key = cursor_key
         self._figures: dict[str, tuple[float, dict[str, Any]]] = {}
         self.samples: dict[tuple[str, int], Any] = {}
+        self.history: deque[Any] = deque(maxlen=HISTORY)
         self._local = threading.local()
 
     def as_read_only(self) -> BotoTransport:

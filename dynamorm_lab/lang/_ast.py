@@ -219,6 +219,13 @@ class Explain(Statement):
     statement: Statement
 
 
+class Advise(Statement):
+    """``ADVISE SELECT ...; SELECT ...`` (our addition): the GSIs that would serve every
+    SELECT after it in the cell; nothing is read but the tables' samples."""
+
+    statements: tuple[Statement, ...]
+
+
 class ShowTables(Statement):
     """``SHOW TABLES`` (our addition)."""
 

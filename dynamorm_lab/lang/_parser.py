@@ -32,10 +32,11 @@ from ._tokens import CONSTANTS, MAX_DEPTH, Token, TokenKind, ValueStream
 
 __all__ = ["MAX_DEPTH", "parse"]
 
-STATEMENT_LIST = "SELECT, INSERT, UPDATE, DELETE, EXPLAIN, SHOW TABLES, DESCRIBE, BEGIN, COMMIT"
+STATEMENT_LIST = ("SELECT, INSERT, UPDATE, DELETE, EXPLAIN, ADVISE, SHOW TABLES, DESCRIBE, "
+                  "BEGIN, COMMIT")
 _STATEMENT_EXPECTED = (
-    "SELECT", "INSERT", "UPDATE", "DELETE", "EXPLAIN", "SHOW TABLES", "DESCRIBE", "BEGIN",
-    "COMMIT", "ROLLBACK",
+    "SELECT", "INSERT", "UPDATE", "DELETE", "EXPLAIN", "ADVISE", "SHOW TABLES", "DESCRIBE",
+    "BEGIN", "COMMIT", "ROLLBACK",
 )
 _EXPLAINABLE = ("SELECT", "INSERT", "UPDATE", "DELETE")
 _COMPARISONS = ("=", "<>", "!=", "<", "<=", ">", ">=")
@@ -265,6 +266,19 @@ class _Parser(ValueStream):
             raise self.expected(_EXPLAINABLE, what="SELECT, INSERT, UPDATE or DELETE")
         return a.Explain(self._statement())
 
+    def _advise(self) -> a.Advise:
+        """``ADVISE`` and every statement after it in the cell, each a SELECT."""
+        self.advance()
+        found: list[a.Statement] = []
+        while True:
+            while self.accept_punct(";"):
+                pass
+            if self.peek().kind is TokenKind.END and found:
+                return a.Advise(tuple(found))
+            if not self.at_keyword("SELECT"):
+                raise self.expected(("SELECT",), what="a SELECT to advise on")
+            found.append(self._statement())
+
     def _show(self) -> a.ShowTables:
         self.advance()
         self.expect_keyword("TABLES", "after SHOW")
@@ -288,7 +302,7 @@ class _Parser(ValueStream):
 
     _STATEMENTS: ClassVar[dict[str, Callable[[_Parser], a.Statement]]] = {
         "SELECT": _select, "INSERT": _insert, "UPDATE": _update, "DELETE": _delete,
-        "EXPLAIN": _explain, "SHOW": _show, "DESCRIBE": _describe_table,
+        "EXPLAIN": _explain, "ADVISE": _advise, "SHOW": _show, "DESCRIBE": _describe_table,
         "BEGIN": _transaction, "COMMIT": _transaction, "ROLLBACK": _transaction,
     }
 

@@ -24,6 +24,7 @@ from .._core.requests import table_delete, table_put, table_update
 from .._core.results import Stats
 from .._core.schema import TableSchema
 from .._core.session import resolve
+from .._ops.advise import Advice
 from .._ops.results import Result
 from .._ops.samples import SAMPLE
 from ..errors import ConditionFailed, ItemAlreadyExists, ItemNotFound, ValidationError
@@ -47,13 +48,14 @@ class StatementResult:
     touch (`result`)."""
 
     statement: a.Statement
-    kind: str  # rows, plan, write, tables, describe, dry_run, transaction
+    kind: str  # rows, plan, advice, write, tables, describe, dry_run, transaction
     summary: str
     result: Result | None = None
     plan: Plan | None = None
     frame: Any = None
     notes: list[str] = field(default_factory=list)
     stats: Stats | None = None
+    advice: Advice | None = None  # ADVISE: the proposals, model code and migrations
 
     def to_pandas(self) -> Any:
         """The statement's table: its rows, the plan's candidates, or what a write returned
@@ -90,6 +92,8 @@ class StatementResult:
         head = f"<p><code>{html.escape(self.summary)}</code></p>{notes}"
         if self.kind == "plan" and self.plan is not None:
             return head + self.plan._repr_html_()
+        if self.advice is not None:
+            return head + self.advice._repr_html_()
         frame = self.to_pandas()
         if frame is None or (frame.empty and self.kind not in ("rows", "dry_run")):
             return head
@@ -325,6 +329,12 @@ class _Runner:
                                    "the same key")
         raise ValidationError("EXPLAIN takes SELECT, INSERT, UPDATE or DELETE")
 
+    def advise(self, st: a.Advise) -> StatementResult:
+        queries = [self.query(inner) for inner in st.statements if isinstance(inner, a.Select)]
+        advice = self.conn.advise(queries)
+        return StatementResult(st, "advice", advice.summary(), frame=advice.to_pandas(),
+                               advice=advice)
+
     def show_tables(self, st: a.ShowTables) -> StatementResult:
         rows = []
         for name in self.conn.tables():
@@ -386,7 +396,8 @@ class _Runner:
 
 _HANDLERS: dict[type, Any] = {
     a.Select: _Runner.select, a.Insert: _Runner.insert, a.Update: _Runner.update,
-    a.Delete: _Runner.delete, a.Explain: _Runner.explain, a.ShowTables: _Runner.show_tables,
+    a.Delete: _Runner.delete, a.Explain: _Runner.explain, a.Advise: _Runner.advise,
+    a.ShowTables: _Runner.show_tables,
     a.Describe: _Runner.describe, a.Begin: _Runner.begin, a.Commit: _Runner.commit,
     a.Rollback: _Runner.rollback,
 }
@@ -445,10 +456,33 @@ def describe_frame(schema: TableSchema) -> Any:
                                       "projection"])
 
 
+def advise(workload: str | Sequence[Any] | None = None,
+           connection: Connection | None = None) -> Advice:
+    """Propose GSIs for a workload: ``%%dynamo`` SELECT statements (one text, ``;``-
+    separated, or a list of texts), queries, or both; without one, the reads the connection
+    has run. See `Connection.advise`."""
+    conn: Connection = resolve(connection)
+    if workload is None:
+        return conn.advise()
+    items = [workload] if isinstance(workload, str) else list(workload)
+    queries: list[Query] = []
+    runner = _Runner(conn, _Options(Bindings((), {})))
+    for item in items:
+        if isinstance(item, str):
+            for statement in parse(item):
+                if not isinstance(statement, a.Select):
+                    raise ValidationError("advise() takes SELECT statements, got "
+                                          f"{statement.text!r:.60}")
+                queries.append(runner.query(statement))
+        else:
+            queries.append(item)
+    return conn.advise(queries)
+
+
 def execute(text: str, connection: Connection | None = None, *, params: Sequence[Any] = (),
             variables: Mapping[str, Any] | None = None, allow_scan: bool = False,
             yes: bool = False, dry_run: bool = False) -> list[StatementResult]:
-    """Parse and run `text`: DynamoDB PartiQL statements (plus EXPLAIN, LIMIT, SHOW TABLES,
+    """Parse and run `text`: DynamoDB PartiQL statements (plus EXPLAIN, ADVISE, LIMIT, SHOW TABLES,
     DESCRIBE, ``:variables`` and BEGIN/COMMIT transactions), separated by ``;``.
 
     Args:

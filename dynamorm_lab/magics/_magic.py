@@ -27,7 +27,7 @@ __all__ = ["DynamoMagic"]
 
 @magics_class
 class DynamoMagic(Magics, Configurable):
-    """Run DynamoDB PartiQL (plus EXPLAIN, LIMIT, :variables, transactions) in cells."""
+    """Run DynamoDB PartiQL (plus EXPLAIN, ADVISE, LIMIT, :variables, transactions) in cells."""
 
     displaylimit = Int(50, config=True, help="Rows shown for a result (all rows are kept).")
     autopandas = Bool(False, config=True, help="Return pandas DataFrames instead of results.")

@@ -483,10 +483,13 @@ ERRORS: list[tuple[str, str, str, int, int, tuple[str, ...]]] = [
     ("missing FROM", 'SELECT * FORM "Movies"',
      "expected FROM after the projection, found 'FORM'", 1, 10, ("FROM",)),
     ("unknown statement", "SELEC * FROM Movies",
-     "expected a statement (SELECT, INSERT, UPDATE, DELETE, EXPLAIN, SHOW TABLES, DESCRIBE, "
-     "BEGIN, COMMIT), found 'SELEC'", 1, 1,
-     ("SELECT", "INSERT", "UPDATE", "DELETE", "EXPLAIN", "SHOW TABLES", "DESCRIBE", "BEGIN",
-      "COMMIT", "ROLLBACK")),
+     "expected a statement (SELECT, INSERT, UPDATE, DELETE, EXPLAIN, ADVISE, SHOW TABLES, "
+     "DESCRIBE, BEGIN, COMMIT), found 'SELEC'", 1, 1,
+     ("SELECT", "INSERT", "UPDATE", "DELETE", "EXPLAIN", "ADVISE", "SHOW TABLES", "DESCRIBE",
+      "BEGIN", "COMMIT", "ROLLBACK")),
+    ("advise without a select", "ADVISE",
+     "expected a SELECT to advise on after ADVISE, found the end of the text", 1, 7,
+     ("SELECT",)),
     ("bad token", "SELECT * FROM Movies WHERE Artist = `Acme`",
      "unexpected character '`' (names are quoted with double quotes: \"name\")", 1, 37,
      ("a value",)),
