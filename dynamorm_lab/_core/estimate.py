@@ -39,6 +39,7 @@ class Basis:
     cut: frozenset[Any] = field(default_factory=frozenset)  # partitions sampled only in part
     read_capacity: float | None = None  # provisioned read units a second; None: on-demand
     typical_partition: float | None = None  # items in a table partition, on average
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def capacity_text(self) -> str:
@@ -210,41 +211,70 @@ def partition_of(item: Mapping[str, Any], names: Sequence[str]) -> tuple[Any, ..
 def predict_items(basis: Basis, keys: Keys, key_condition: Condition | None
                   ) -> tuple[float, list[Mapping[str, Any]], bool] | None:
     """(items read, the sampled items read, exact) for a Query (a key condition) or a Scan
-    (none) of the table or an index; None when nothing is known of the table's size."""
-    members = [i for i in basis.sample if all(n in i for n in keys.every)]
+    (none) of the table or an index; None when nothing is known of the table's size. Only
+    the sampled partitions the key condition names are matched item by item."""
+    members, groups = _grouped(basis, keys)
+    if key_condition is None:
+        if basis.complete:
+            return float(len(members)), members, True
+        if basis.items is None:
+            return None
+        share = len(members) / len(basis.sample) if basis.sample else 1.0
+        return basis.items * share, members, False
+    wanted = _partition_values(key_condition, keys.partition)
+    read = [i for identity in wanted for i in groups.get(identity, ())
+            if admits(key_condition, i) is not False]
     if basis.complete:
-        read = [i for i in members
-                if key_condition is None or admits(key_condition, i) is not False]
         return float(len(read)), read, True
     if basis.items is None:
         return None
     scale = basis.items / len(basis.sample) if basis.sample else 0.0
-    if key_condition is None:
-        share = len(members) / len(basis.sample) if basis.sample else 1.0
-        return basis.items * share, members, False
     parts = list(key_condition.parts) if isinstance(key_condition, And) else [key_condition]
     sort_parts = [p for p in parts if not (isinstance(p, Compare | In)
                                            and _named(_subject(p)) in keys.partition)]
-    read = [i for i in members if admits(key_condition, i) is not False]
-    groups: dict[tuple[Any, ...], list[Mapping[str, Any]]] = {}
-    for item in members:
-        groups.setdefault(partition_of(item, keys.partition), []).append(item)
-    whole = {k: g for k, g in groups.items() if keys.own and k not in basis.cut}
+
+    def sorted_in(items: Sequence[Mapping[str, Any]]) -> int:
+        return sum(all(admits(p, i) is not False for p in sort_parts) for i in items)
+
     if keys.own and basis.typical_partition is not None:
         typical = basis.typical_partition
     else:  # an index's partitions: the sample's items per partition value, scaled
         typical = len(members) * scale / max(1, len(groups))
-    sorted_share = (sum(all(admits(p, i) is not False for p in sort_parts) for i in members)
-                    / len(members)) if members else 1.0
     total = 0.0
-    for identity in _partition_values(key_condition, keys.partition):
-        group = groups.get(identity, [])
-        seen = sum(all(admits(p, i) is not False for p in sort_parts) for i in group)
-        if identity in whole:
-            total += seen
+    for identity in wanted:
+        seen = sorted_in(groups.get(identity, ()))
+        if keys.own and identity in groups and identity not in basis.cut:
+            total += seen  # the sample holds this partition whole
         else:
-            total += max(seen * (1 if keys.own else scale), typical * sorted_share)
+            spread = spread_out(members)
+            share = sorted_in(spread) / len(spread) if spread else 1.0
+            total += max(seen * (1 if keys.own else scale), typical * share)
     return total, read, False
+
+
+def _grouped(basis: Basis, keys: Keys) -> tuple[list[Mapping[str, Any]],
+                                                 dict[tuple[Any, ...], list[Mapping[str, Any]]]]:
+    """The sampled items an index (or the table) holds, and by partition: worked out once
+    a basis and key."""
+    memo = basis.memo.get(keys)
+    if memo is None:
+        members = [i for i in basis.sample if all(n in i for n in keys.every)]
+        groups: dict[tuple[Any, ...], list[Mapping[str, Any]]] = {}
+        for item in members:
+            groups.setdefault(partition_of(item, keys.partition), []).append(item)
+        memo = basis.memo[keys] = (members, groups)
+    found: tuple[list[Mapping[str, Any]], dict[tuple[Any, ...], list[Mapping[str, Any]]]]
+    found = memo
+    return found
+
+
+def spread_out(items: Sequence[Mapping[str, Any]], at_most: int = 1000
+               ) -> Sequence[Mapping[str, Any]]:
+    """At most `at_most` of `items`, evenly spaced (enough to measure a share or a mean)."""
+    if len(items) <= at_most:
+        return items
+    step = len(items) / at_most
+    return [items[int(n * step)] for n in range(at_most)]
 
 
 def _subject(part: Compare | In) -> Any:
@@ -273,5 +303,5 @@ def mean_size(items: Sequence[Mapping[str, Any]], names: frozenset[str] | None =
     if not items:
         return None
     sizes = [item_size(i if names is None else {k: v for k, v in i.items() if k in names})
-             for i in items]
+             for i in spread_out(items)]
     return sum(sizes) / len(sizes)

@@ -30,6 +30,7 @@ from .estimate import (
     mean_size,
     predict_items,
     read_cost,
+    spread_out,
     unit_cost,
 )
 from .expr import (
@@ -767,8 +768,11 @@ def _predict(c: Candidate, request: PlanRequest, basis: Basis) -> Prediction | N
             return None
         found = float(len(c.keys))
         if basis.complete:
-            stored = {key_identity({k: i[k] for k in table.key_names if k in i})
-                      for i in basis.sample}
+            stored = basis.memo.get("keys")
+            if stored is None:
+                stored = basis.memo["keys"] = {
+                    key_identity({k: i[k] for k in table.key_names if k in i})
+                    for i in basis.sample}
             found = float(sum(key_identity(k) in stored for k in c.keys))
         units = unit_cost(size, consistent=consistent) * len(c.keys)
         return Prediction(found, found, math.ceil(len(c.keys) / 100), units,
@@ -789,10 +793,24 @@ def _predict(c: Candidate, request: PlanRequest, basis: Basis) -> Prediction | N
     pages, units = read_cost(items, size, consistent=consistent, requests=requests)
     returned: float | None = items
     if c.filter is not None:
-        verdicts = [admits(c.filter, i) for i in read]
-        returned = (items * sum(bool(v) for v in verdicts) / len(verdicts)
-                    if verdicts and None not in verdicts else None)
+        share = _kept(basis, (reads, c.key_condition is None, describe(c.filter)), c.filter, read)
+        returned = None if share is None else items * share
     return Prediction(items, returned, pages, units, at_capacity(units), exact)
+
+
+def _kept(basis: Basis, memo: tuple[Any, ...], condition: Condition,
+          read: Sequence[Mapping[str, Any]]) -> float | None:
+    """The share of `read` a filter keeps (None when it cannot tell), once a basis for a
+    Scan's (every item of the table or index: `memo` names it)."""
+    if memo[1] and memo in basis.memo:
+        known: float | None = basis.memo[memo]
+        return known
+    verdicts = [admits(condition, i) for i in spread_out(read)]
+    share = (sum(bool(v) for v in verdicts) / len(verdicts)
+             if verdicts and None not in verdicts else None)
+    if memo[1]:
+        basis.memo[memo] = share
+    return share
 
 
 def _basis_text(basis: Basis | None) -> str | None:

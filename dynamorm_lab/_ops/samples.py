@@ -66,6 +66,7 @@ class Profile:
     cut: frozenset[Any] = frozenset()  # table partitions a segment's sample ended inside
     estimated_count: int | None = None  # items, counted from a slice when ItemCount is 0
     whole_partitions: int = 0  # table partitions the sample holds whole
+    bases: dict[tuple[Any, ...], Basis] = field(default_factory=dict, repr=False)
     at_least: bool = False  # the slice counted was cut short: the table holds more
 
     @property
@@ -244,6 +245,15 @@ def basis(transport: Transport, name: str) -> Basis | None:
     if sample is None:
         return Basis(count, item_bytes, f"DescribeTable ({count or 0:,} items)",
                      read_capacity=capacity)
+    figures = (count, size, capacity)
+    if figures not in sample.bases:  # one Basis a sample and figures: its memo is reused
+        sample.bases[figures] = _sampled_basis(sample, count, item_bytes, capacity)
+    found: Basis = sample.bases[figures]
+    return found
+
+
+def _sampled_basis(sample: Profile, count: int | None, item_bytes: float | None,
+                   capacity: float | None) -> Basis:
     items = tuple(sample.items)
     if item_bytes is None:
         item_bytes = mean_size(items)
