@@ -22,7 +22,7 @@ import data
 import pandas as pd
 from boto3.dynamodb.conditions import Attr, ConditionExpressionBuilder, Key
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from measure import Contender, in_child, interleave, per_call
+from measure import Contender, Sample, in_child, interleave, per_call
 from report import Case
 from servers import ROOT
 
@@ -473,3 +473,95 @@ def batch_case(server: Server, items: list[dict[str, Any]], sizes: Sizes) -> lis
             notes=["dynamorm_lab validates every item (size, keys, duplicate keys) before the "
                    "first request."]),
     ]
+
+
+def bulk_write_case(server: Server, items: list[dict[str, Any]], sizes: Sizes) -> Case:
+    """Writes from data: dicts and a DataFrame into a table, against every tool's bulk put."""
+    conn, client = server.conn, server.client
+    table = data.WRITE_TABLE
+    serializer = TypeSerializer()
+    frame = pd.DataFrame(items)
+    objects = data.dl_objects(items, data.WriteItem)
+    pynamo_objects = data.pynamo_objects(server.pynamo_write, items)
+    write_table = server.table(table)
+    repeats = max(2, sizes.server_repeats // 2)
+
+    def client_write() -> int:
+        wire = [{k: serializer.serialize(v) for k, v in item.items()} for item in items]
+        return _client_write(client, table, wire)
+
+    def resource_write() -> int:
+        with write_table.batch_writer() as writer:
+            for item in items:
+                writer.put_item(Item=item)
+        return len(items)
+
+    def pynamo_write() -> int:
+        with server.pynamo_write.batch_write() as batch:
+            for obj in pynamo_objects:
+                batch.save(obj)
+        return len(pynamo_objects)
+
+    def wrangler_write() -> int:
+        wr.dynamodb.put_df(frame, table_name=table, boto3_session=server.session)
+        return len(frame)
+
+    check = count_is(len(items))
+    contenders = [
+        Contender("dynamorm_lab db.put_items (dicts)",
+                  lambda: conn.put_items(table, items).written, check, ours=True),
+        Contender("dynamorm_lab db.put_items, workers=4",
+                  lambda: conn.put_items(table, items, workers=4).written, check, ours=True),
+        Contender("dynamorm_lab db.put_frame (DataFrame)",
+                  lambda: conn.put_frame(table, frame).written, check, ours=True),
+        Contender("dynamorm_lab db.batch_write (models)",
+                  lambda: conn.batch_write(objects).written, check, ours=True),
+        Contender(CLIENT, client_write, check),
+        Contender("boto3 resource batch_writer", resource_write, check),
+        Contender("PynamoDB Model.batch_write", pynamo_write, check),
+        Contender("awswrangler put_df", wrangler_write, check),
+    ]
+    interleave(contenders, repeats)
+    return Case("h", f"Bulk write of {len(items):,} mixed items", (
+        f"The same {len(items):,} items (strings, exact numbers, sets, lists, maps, binary, "
+        f"nulls) put into one table, 25 per BatchWriteItem, encoding included; "
+        f"`{CLIENT}`: `TypeSerializer` + `batch_write_item` with `UnprocessedItems` resent; "
+        f"awswrangler `put_df` of the same DataFrame. n = {repeats}."), contenders,
+        unit="s",
+        notes=["dynamorm_lab checks every row against the live table (key types, 400 KB, "
+               "nesting, duplicate keys) before the first request, encodes each item once "
+               "and sends the request body it built (botocore still signs and retries it).",
+               "botocore's per-request work (signing, HTTP, hooks) is the same for every "
+               "tool and is most of what dynamorm_lab's writes cost: see the note in the "
+               "README."])
+
+
+def export_memory_case(url: str, sizes: Sizes) -> Case:
+    """Peak memory of an export against a read into memory, at two table sizes."""
+    small, large = sizes.items, sizes.items * 10
+    script = ROOT / "benchmarks" / "memory.py"
+    for count in (small, large):  # tables filled first, by a process of their own
+        subprocess.run([sys.executable, str(script), url, "fill", str(count)], check=True,
+                       capture_output=True)
+    contenders = []
+    for count in (small, large):
+        for mode in ("parquet", "pandas"):
+            label = ("dynamorm_lab Query.to_parquet" if mode == "parquet"
+                     else "dynamorm_lab Query.to_pandas") + f", {count:,} items"
+
+            def run(mode: str = mode, count: int = count) -> int:
+                out = subprocess.run([sys.executable, str(script), url, mode, str(count)],
+                                     check=True, capture_output=True, text=True)
+                return int(out.stdout.split()[-1])
+
+            contenders.append(Contender(label, run, None, ours=mode == "parquet",
+                                        reference=mode == "pandas"))
+    for contender in contenders:
+        contender.samples = [Sample(None, contender.run() / 1024)]  # KB to MB
+    return Case("i", "Peak memory of an export", (
+        f"Peak resident memory (MB) of a fresh process that scans a table of {small:,} or "
+        f"{large:,} items into a Parquet file (`to_parquet`, a chunk of 10,000 rows at a "
+        "time) or into memory (`to_pandas`), less the same process before the read. One run "
+        "each."), contenders, unit="MB", cpu=False, baseline=contenders[0].tool,
+        notes=["Constant memory: the export of ten times the items peaks at about the same "
+               "memory; the frame grows with the table."])

@@ -15,7 +15,7 @@ from importlib import metadata
 from measure import Contender, ratio
 from servers import ROOT
 
-_SCALE = {"s": 1.0, "ms": 1e3, "µs": 1e6}
+_SCALE = {"s": 1.0, "ms": 1e3, "µs": 1e6, "MB": 1.0}
 PACKAGES = ("dynamorm_lab", "boto3", "botocore", "pynamodb", "awswrangler", "pyarrow", "pandas",
             "numpy")
 

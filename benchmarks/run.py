@@ -31,7 +31,7 @@ from report import Case, header, load_average, render_case
 import dynamorm_lab as dl
 
 HERE = Path(__file__).resolve().parent
-ALL_CASES = ("a", "b", "c", "d", "e", "f", "g")
+ALL_CASES = ("a", "b", "c", "d", "e", "f", "g", "h", "i")
 
 
 def _local_aws_environment() -> None:
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="small sizes and few repeats (a smoke run)")
     parser.add_argument("--only", default=",".join(ALL_CASES),
-                        help="comma-separated cases to run (default: all of a,b,c,d,e,f,g)")
+                        help="comma-separated cases to run (default: all of a,b,c,d,e,f,g,h,i)")
     parser.add_argument("--profile", action="store_true",
                         help="print a cProfile of dynamorm_lab's scan path (not in RESULTS.md)")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md",
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     if "f" in wanted:
         progress.add(cases.import_case(sizes))
     profile = ""
-    if wanted & {"c", "d", "e"} or args.profile:
+    if wanted & {"c", "d", "e", "h", "i"} or args.profile:
         with servers.dynalite() as url:
             server = cases.Server.open(url)
             server.load(wire)
@@ -128,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
                 progress.add(cases.scan_case(server, sizes, segments=4, warm="c" in wanted))
             if "e" in wanted:
                 progress.add(*cases.batch_case(server, items, sizes))
+            if "h" in wanted:
+                progress.add(cases.bulk_write_case(server, items, sizes))
+            if "i" in wanted:
+                progress.add(cases.export_memory_case(url, sizes))
             if args.profile:
                 profile = _profile_scan(server)
             server.conn.close()

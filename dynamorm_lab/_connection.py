@@ -24,7 +24,9 @@ from ._core.schema import TableSchema
 from ._ops import advise as _advise
 from ._ops import backfill as _backfill
 from ._ops import crud as _crud
+from ._ops import export as _export
 from ._ops import introspect as _introspect
+from ._ops import load as _load
 from ._ops import migrate as _migrate
 from ._ops import reads as _reads
 from ._ops import samples as _samples
@@ -35,7 +37,8 @@ from ._ops.batch import WriteReport
 from ._ops.redact import register_secrets
 from ._ops.transport import BotoTransport
 from ._ops.wire import parser_factory
-from .errors import ConnectionFailed, ValidationError
+from .errors import ConnectionFailed, RowsRejected, ValidationError
+from .frames import is_frame, on_partitions
 
 if TYPE_CHECKING:
     from ._core.estimate import Basis
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
     from ._core.results import Page, Stats
     from ._ops.advise import Advice
     from ._ops.backfill import BackfillReport
+    from ._ops.export import ExportReport
     from ._ops.migrate import MigrationPlan, SchemaDiff
     from ._ops.results import Result
     from ._ops.samples import Profile
@@ -192,6 +196,59 @@ class Connection:
                                    policy=policy or self.retry_policy, progress=progress,
                                    raise_on_failure=raise_on_failure)
 
+    # --- bulk writes from data ---
+    def put_items(self, table: Any, items: Iterable[Any], *, on_error: str = "raise",
+                  workers: int = 1, rate: Any = None, progress: bool | None = None,
+                  ) -> WriteReport:
+        """Write dicts of Python values (any iterable; a generator streams in flat memory)
+        into a table (its name) or through a model (its fields decide). Every row is checked
+        against the table first; see `put_frame` for ``on_error``, ``workers``, ``rate``."""
+        return _load.put_items(self.transport, table, items, options=_load.LoadOptions(
+            on_error, workers, rate, progress))
+
+    def put_frame(self, table: Any, frame: Any, *, keep_na: bool = False,
+                  on_error: str = "raise", workers: int = 1, rate: Any = None,
+                  progress: bool | None = None) -> WriteReport:
+        """Write a pandas DataFrame or pyarrow Table, one item per row (missing cells left
+        out unless ``keep_na``). ``on_error="raise"`` checks every row and writes nothing if
+        one is bad (`RowsRejected` names each by number); ``"skip"`` writes the good ones
+        and lists the rest in ``report.rejected``. ``workers`` threads send batches at once;
+        ``rate`` caps the write units per second (a number, ``"25%"`` or ``"adaptive"``)."""
+        options = _load.LoadOptions(on_error, workers, rate, progress)
+        if is_frame(frame) == "dask":
+            return self._put_dask(table, frame, keep_na=keep_na, options=options)
+        return _load.put_frame(self.transport, table, frame, keep_na=keep_na, options=options)
+
+    def _put_dask(self, table: Any, frame: Any, *, keep_na: bool,
+                  options: _load.LoadOptions) -> WriteReport:
+        """A dask DataFrame, each partition written by the worker that holds it through a
+        connection of its own, the rate split evenly between partitions. Every row is
+        checked first (a pass over every partition); on_error="raise" then writes nothing
+        if one is bad."""
+        parts = frame.npartitions
+        rate = _load.shared_rate(self.transport, table, options.rate, max(1, parts))
+        recipe = Recipe.of(self)
+        name = _tables.table_name(table)
+        check = PartitionWrite(recipe, table, keep_na, options.workers, rate, check_only=True)
+        checked = on_partitions(frame, check)
+        lengths = [length for length, _report in checked]
+        found = _load.renumbered([report for _length, report in checked], lengths)
+        if found.rejected and options.on_error == "raise":
+            raise RowsRejected(_load.rejected_message(found, name), report=found, table=name)
+        write = PartitionWrite(recipe, table, keep_na, options.workers, rate)
+        written = on_partitions(frame, write)
+        report = _load.renumbered([r for _length, r in written], lengths)
+        report.rejected = found.rejected
+        return report
+
+    def load(self, table: Any, path: Any, *, format: str | None = None,
+             keep_na: bool = False, on_error: str = "raise", workers: int = 1,
+             rate: Any = None, progress: bool | None = None) -> WriteReport:
+        """Write a Parquet, CSV or JSON Lines file (plain or DynamoDB JSON, ``.gz`` too),
+        read in batches, never whole; options as `put_frame`."""
+        return _load.load(self.transport, table, path, format=format, keep_na=keep_na,
+                          options=_load.LoadOptions(on_error, workers, rate, progress))
+
     def batch_writer(self, *, raise_on_failure: bool = True,
                      policy: RetryPolicy | None = None) -> BatchWriter:
         """A context manager that streams puts/deletes, 25 per request."""
@@ -218,6 +275,36 @@ class Connection:
     def arrow(self, query: Query, *, numbers: str = "exact") -> Any:
         """Run a query straight into a pyarrow Table; see `Query.to_arrow()`."""
         return _reads.arrow(self.transport, query, numbers=numbers)
+
+    def iter_frames(self, query: Query, *, rows: int = 10_000, flatten: bool = False,
+                    numbers: str = "exact") -> Iterator[Any]:
+        """Run a query into DataFrames of about `rows` rows; see `Query.iter_frames()`."""
+        return _reads.iter_frames(self.transport, query, rows=rows, flatten=flatten,
+                                  numbers=numbers)
+
+    def iter_batches(self, query: Query, *, rows: int = 10_000,
+                     numbers: str = "exact") -> Iterator[Any]:
+        """Run a query into Arrow RecordBatches; see `Query.iter_batches()`."""
+        return _reads.iter_batches(self.transport, query, rows=rows, numbers=numbers)
+
+    def to_parquet(self, query: Query, path: Any, *, rows: int = 10_000,
+                   numbers: str = "exact", resume: bool = False) -> ExportReport:
+        """Export a query to Parquet at constant memory; see `Query.to_parquet()`."""
+        return _export.to_parquet(self.transport, query, path, rows=rows, numbers=numbers,
+                                  resume=resume)
+
+    def to_dask(self, query: Query, *, segments: int = 4) -> Any:
+        """Run a query as a lazy dask DataFrame; see `Query.to_dask()`."""
+        from .frames import dask_frame
+
+        read = _reads.prepare(self.transport, query)  # refused here, not on every worker
+        recipe = Recipe.of(self)
+        lone = query.using(None).allow_scan()
+        parts = segments if read.operation == "Scan" and not read.plan.extra.get(
+            "requests") else 1
+        readers = [SegmentRead(recipe, lone.segment(k, of=parts)) for k in range(parts)]
+        meta = _reads.frame_meta(self.transport, query)
+        return dask_frame(readers, meta)
 
     def run_pages(self, query: Query) -> Iterator[Page]:
         """Run a query page by page; see `Query.pages()`."""
@@ -338,6 +425,72 @@ class Connection:
         """
         self.transport.close()
         _session.clear_default(self)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to open this connection again in another process (a Dask worker): where and as
+    whom, never a secret (a worker finds credentials in its own environment, as any AWS
+    program does; a local endpoint needs none)."""
+
+    target: str
+    region: str
+    endpoint_url: str | None
+    profile: str | None
+    read_only: bool
+    scan_guard: int | None
+
+    @classmethod
+    def of(cls, conn: Connection) -> Recipe:
+        return cls(conn.target, conn.region, conn.endpoint_url, conn.profile,
+                   conn.read_only, conn.scan_guard)
+
+    def connect(self) -> Connection:
+        target = None if self.endpoint_url else "aws"
+        return connect(target, region=self.region, profile=self.profile,
+                       endpoint_url=self.endpoint_url, read_only=self.read_only,
+                       scan_guard=self.scan_guard, make_default=False)
+
+
+@dataclass(frozen=True)
+class SegmentRead:
+    """One Dask partition: a query (holding no connection) read through a connection of
+    the worker's own, made from the recipe, into a pandas DataFrame."""
+
+    recipe: Recipe
+    query: Query
+
+    def __call__(self) -> Any:
+        conn = self.recipe.connect()
+        try:
+            return self.query.using(conn).to_pandas()
+        finally:
+            conn.close()
+
+
+@dataclass(frozen=True)
+class PartitionWrite:
+    """One Dask partition written (or only checked) by the worker that holds it, through a
+    connection of its own: ``(rows in the partition, its WriteReport)``."""
+
+    recipe: Recipe
+    target: Any
+    keep_na: bool
+    workers: int
+    rate: Any
+    check_only: bool = False
+
+    def __call__(self, part: Any) -> tuple[int, WriteReport]:
+        conn = self.recipe.connect()
+        try:
+            options = _load.LoadOptions("skip", self.workers, self.rate, False,
+                                        check_only=self.check_only)
+            report = _load.put_frame(conn.transport, self.target, part, keep_na=self.keep_na,
+                                     options=options)
+        finally:
+            conn.close()
+        report.limiter = None  # it stays with the worker
+        return len(part), report
 
 
 def _aws_configured(profile: str | None) -> bool:

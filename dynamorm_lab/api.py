@@ -24,13 +24,15 @@ from ._core.patterns import (
 )
 from ._core.planner import Candidate, Plan
 from ._core.query import Query
+from ._core.rate import Limiter
 from ._core.reserved import RESERVED_WORDS, is_reserved
 from ._core.results import Page, Stats
 from ._core.schema import Index, IndexSpec, KeyAttribute, TableSchema, gsi
 from ._core.types import Kind, TypeNode
 from ._ops.advise import Advice
 from ._ops.backfill import BackfillReport
-from ._ops.batch import RetryPolicy, WriteFailure, WriteReport
+from ._ops.batch import RejectedRow, RetryPolicy, WriteFailure, WriteReport
+from ._ops.export import ExportReport
 from ._ops.migrate import Change, MigrationPlan, SchemaDiff
 from ._ops.results import Result
 from ._ops.samples import Profile
@@ -50,6 +52,7 @@ from .errors import (
     ModelDefinitionError,
     ParseError,
     ReadOnlyError,
+    RowsRejected,
     ScanRefused,
     TableNotFound,
     Throttled,
@@ -60,7 +63,7 @@ from .errors import (
 
 if TYPE_CHECKING:  # the lazily loaded names (LAZY), for type checkers
     from .lang._parser import parse
-    from .lang._run import StatementResult, advise, execute
+    from .lang._run import StatementResult, advise, execute, query_of
     from .samples import SAMPLES, export_json, import_json, import_workbench_model, load_sample
 
 __all__ = [  # noqa: RUF022 - plain sorted(); with the hook, dynamorm_lab.__all__
@@ -81,6 +84,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(); with the hook, dynamorm_lab.__all_
     "ConnectionFailed",
     "DynamoDBError",
     "DynamormError",
+    "ExportReport",
     "ExpressionError",
     "Field",
     "Index",
@@ -89,6 +93,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(); with the hook, dynamorm_lab.__all_
     "ItemNotFound",
     "KeyAttribute",
     "Kind",
+    "Limiter",
     "MigrationPlan",
     "Model",
     "ModelDefinitionError",
@@ -102,9 +107,11 @@ __all__ = [  # noqa: RUF022 - plain sorted(); with the hook, dynamorm_lab.__all_
     "Query",
     "RESERVED_WORDS",
     "ReadOnlyError",
+    "RejectedRow",
     "Registry",
     "Result",
     "RetryPolicy",
+    "RowsRejected",
     "SAMPLES",
     "ScanRefused",
     "SchemaDiff",
@@ -142,6 +149,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(); with the hook, dynamorm_lab.__all_
     "parse",
     "path",
     "pattern",
+    "query_of",
     "registry",
     "schema",
     "use",
@@ -151,7 +159,7 @@ LAZY = {  # public too, loaded on first use: not needed to import the ORM
     "SAMPLES": "samples", "export_json": "samples", "import_json": "samples",
     "import_workbench_model": "samples", "load_sample": "samples",
     "execute": "lang._run", "StatementResult": "lang._run", "parse": "lang._parser",
-    "advise": "lang._run",
+    "advise": "lang._run", "query_of": "lang._run",
 }
 
 

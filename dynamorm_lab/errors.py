@@ -12,6 +12,7 @@ Errors never carry credentials: requests are stored without headers or signature
     ├── ExpressionError          a condition, update or projection cannot be built
     ├── ParseError               a %%dynamo statement cannot be read (line, column, caret)
     ├── ValidationError          a request breaks a DynamoDB rule (client-side or server)
+    │   └── RowsRejected         a bulk write's rows do not fit the table (see .report)
     ├── ReadOnlyError            a write was attempted on a read-only connection (nothing sent)
     ├── ConnectionFailed         the endpoint is unreachable or the embedded server won't start
     ├── ItemNotFound             get() found no item with that key
@@ -47,6 +48,7 @@ __all__ = [
     "ModelDefinitionError",
     "ParseError",
     "ReadOnlyError",
+    "RowsRejected",
     "ScanRefused",
     "TableNotFound",
     "Throttled",
@@ -135,6 +137,15 @@ class ValidationError(DynamormError, ValueError):
     def __init__(self, message: str, *, code: str | None = None, **context: Any) -> None:
         super().__init__(message, **context)
         self.code = code
+
+
+class RowsRejected(ValidationError):
+    """Rows of a bulk write do not fit the table (nothing was written);
+    ``report.rejected`` lists each by row number with the reason."""
+
+    def __init__(self, message: str, *, report: Any = None, **context: Any) -> None:
+        super().__init__(message, **context)
+        self.report = report
 
 
 class ReadOnlyError(DynamormError):

@@ -80,6 +80,12 @@ def sent_operations(connection: Any) -> list[str]:
 
 # --- a transport without a server --------------------------------------------------------------
 
+def _base64(value: Any) -> str:
+    import base64
+
+    return base64.b64encode(value).decode()
+
+
 class FakeTransport:
     """The operations' `Transport`, answering from a handler instead of a server (in the
     spirit of httpx's MockTransport): ``handler(operation, params)`` returns the response
@@ -101,15 +107,19 @@ class FakeTransport:
         self.calls: list[tuple[str, dict[str, Any], str]] = []
         self.samples: dict[tuple[str, int], Any] = {}
         self.history: collections.deque[Any] = collections.deque(maxlen=1000)
+        self.throttles = 0
         self._last: Any = None
 
     def call(self, operation: str, params: dict[str, Any], *,
-             parse: str = "botocore") -> dict[str, Any]:
+             parse: str = "botocore", body: bytes | None = None) -> dict[str, Any]:
         from dynamorm_lab._ops.boundary import WRITE_OPERATIONS
         from dynamorm_lab.errors import ReadOnlyError
 
         if self.read_only and operation in WRITE_OPERATIONS:
             raise ReadOnlyError(f"{operation} refused: this connection is read-only")
+        if body is not None:  # the bytes sent must be exactly the params, as DynamoDB JSON
+            assert json.loads(body) == json.loads(json.dumps(params, default=_base64)), \
+                f"{operation}: the body sent is not its params"
         self.calls.append((operation, json.loads(json.dumps(params, default=repr)), parse))
         response: dict[str, Any] = self.handler(operation, params)
         if parse == "raw" and operation in ("Query", "Scan"):

@@ -24,6 +24,7 @@ from typing import Any
 from ..errors import CodecError, ValidationError
 
 __all__ = ["MAX_DEPTH", "MAX_ITEM_BYTES", "check_item", "check_values", "item_size",
+           "surely_fits",
            "too_deep"]
 
 MAX_ITEM_BYTES = 400 * 1024
@@ -43,6 +44,16 @@ def check_item(item: Mapping[str, Any], table: str | None = None) -> int:
             f"the item is {size:,} bytes by DynamoDB's rule; an item is at most "
             f"{MAX_ITEM_BYTES:,} bytes (400 KB), names included", table=table)
     return size
+
+
+def surely_fits(encoded: bytes) -> bool:
+    """True when an item's DynamoDB JSON (`encoded`) proves the item within the limits
+    without walking it: every part of an item takes at least as many bytes of JSON as
+    DynamoDB counts for it (names and strings as quoted UTF-8, binary as base64, a number
+    as its text, lists and maps with their brackets), and nesting cannot exceed the number
+    of ``"M":``/``"L":`` in the text. False means only: walk it (`check_item`)."""
+    return len(encoded) <= MAX_ITEM_BYTES and (
+        encoded.count(b'"M":') + encoded.count(b'"L":') <= MAX_DEPTH)
 
 
 def check_values(values: Mapping[str, Any], table: str | None = None) -> None:

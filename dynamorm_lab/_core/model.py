@@ -407,6 +407,17 @@ class Model:
         return self
 
     @classmethod
+    def put_frame(cls, frame: Any, *, connection: Any = None, **options: Any) -> Any:
+        """Write a DataFrame's rows as objects of this model (see Connection.put_frame)."""
+        return _session.resolve(connection).put_frame(cls, frame, **options)
+
+    @classmethod
+    def put_items(cls, items: Any, *, connection: Any = None, **options: Any) -> Any:
+        """Write dicts of field values as objects of this model (see
+        Connection.put_items)."""
+        return _session.resolve(connection).put_items(cls, items, **options)
+
+    @classmethod
     def create_table(cls, *, connection: Any = None, **options: Any) -> TableSchema:
         """Create this model's table (see Connection.create_table for options)."""
         return _session.resolve(connection).create_table(cls, **options)  # type: ignore[no-any-return]

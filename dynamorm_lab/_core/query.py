@@ -20,10 +20,16 @@ from . import session as _session
 from .estimate import Basis
 from .expr import Condition, Path, describe, path
 from .planner import Plan, PlanRequest, plan
+from .rate import rate_spec
 from .schema import Index, IndexSpec, TableSchema
 from .spec import NUMBERS, QuerySpec, Shape, numbers_option
 
 __all__ = ["NUMBERS", "Query", "QuerySpec", "numbers_option", "present_attributes"]
+
+def _positive(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(f"{name} must be a positive int, got {value!r}")
+
 
 def _is_table_model(source: Any) -> bool:
     return isinstance(source, type) and getattr(source, "__dynamorm_schema__", None) is not None
@@ -132,6 +138,25 @@ class Query:
         if not isinstance(count, int) or not 1 <= count <= 1_000_000:
             raise ValidationError("segments must be an integer from 1 to 1,000,000")
         return self._with(segments=count)
+
+    def segment(self, index: int, *, of: int) -> Query:
+        """Read only segment `index` of a Scan in `of` segments (what one Dask partition,
+        or one worker of your own, reads); a query served by a Query reads it whole in
+        segment 0 and nothing in the others."""
+        if isinstance(of, bool) or not isinstance(of, int) or not 1 <= of <= 1_000_000:
+            raise ValidationError("of= must be an integer from 1 to 1,000,000")
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < of:
+            raise ValidationError(f"segment index must be from 0 to {of - 1}, got {index!r}")
+        return self._with(segments=1, part=(index, of))
+
+    def to_dask(self, *, segments: int = 4) -> Any:
+        """A lazy dask DataFrame with one partition per Scan segment (a Query-served read is
+        one partition), each read by the Dask worker that computes it, through a connection
+        of its own to the same endpoint or AWS region. Its columns come from the model, or
+        from the connection's sample of the table."""
+        if isinstance(segments, bool) or not isinstance(segments, int) or segments < 1:
+            raise ValidationError(f"segments must be a positive int, got {segments!r}")
+        return self._connection().to_dask(self, segments=segments)
 
     def allow_scan(self, flag: bool = True) -> Query:
         """Allow a full-table Scan even on a table over the connection's scan guard."""
@@ -285,7 +310,16 @@ class Query:
         """True when at least one item matches."""
         return self.first() is not None
 
-    def to_pandas(self, *, flatten: bool = False, numbers: str = "exact") -> Any:
+    def rate(self, value: Any) -> Query:
+        """Cap the read units per second this read takes: a number, ``"25%"`` of the
+        table's capacity, or ``"adaptive"`` (see `dynamorm_lab._core.rate`); None: no cap."""
+        return self._with(rate=rate_spec(value))
+
+    def _rated(self, value: Any) -> Query:
+        return self if value is None else self.rate(value)
+
+    def to_pandas(self, *, flatten: bool = False, numbers: str = "exact",
+                  rate: Any = None) -> Any:
         """All matching items as a DataFrame, built page by page straight from DynamoDB's
         JSON (no per-item dicts or model objects in between).
 
@@ -296,12 +330,51 @@ class Query:
         if not isinstance(flatten, bool):
             raise ValidationError(f"flatten must be True or False, got {flatten!r}")
         numbers_option(numbers)
-        return self._connection().frame(self, flatten=flatten, numbers=numbers)
+        query = self._rated(rate)
+        return query._connection().frame(query, flatten=flatten, numbers=numbers)
 
-    def to_arrow(self, *, numbers: str = "exact") -> Any:
+    def to_arrow(self, *, numbers: str = "exact", rate: Any = None) -> Any:
         """All matching items as a pyarrow Table, parsed by pyarrow from DynamoDB's JSON (no
         Python object per value). Types: see `dynamorm_lab.frames` (numbers exact: int64,
         decimal128 or text; ``numbers="float"`` for float64); the same table as
         ``.all().to_arrow()`` gives from Python."""
         numbers_option(numbers)
-        return self._connection().arrow(self, numbers=numbers)
+        query = self._rated(rate)
+        return query._connection().arrow(query, numbers=numbers)
+
+    def iter_frames(self, *, rows: int = 10_000, flatten: bool = False,
+                    numbers: str = "exact", rate: Any = None) -> Iterator[Any]:
+        """The matching items as DataFrames of about `rows` rows each, read as they are
+        taken: memory holds one frame, not the table. Each frame's ``.attrs`` has the read's
+        Stats so far and the cursor that resumes after it."""
+        _positive("rows", rows)
+        if not isinstance(flatten, bool):
+            raise ValidationError(f"flatten must be True or False, got {flatten!r}")
+        numbers_option(numbers)
+        query = self._rated(rate)
+        frames: Iterator[Any] = query._connection().iter_frames(
+            query, rows=rows, flatten=flatten, numbers=numbers)
+        return frames
+
+    def iter_batches(self, *, rows: int = 10_000, numbers: str = "exact",
+                     rate: Any = None) -> Iterator[Any]:
+        """The matching items as pyarrow RecordBatches of about `rows` rows (Arrow types as
+        `to_arrow`), read as they are taken; the schema metadata holds Stats and cursor."""
+        _positive("rows", rows)
+        numbers_option(numbers)
+        query = self._rated(rate)
+        batches: Iterator[Any] = query._connection().iter_batches(query, rows=rows,
+                                                                  numbers=numbers)
+        return batches
+
+    def to_parquet(self, path: Any, *, rows: int = 10_000, numbers: str = "exact",
+                   rate: Any = None, resume: bool = False) -> Any:
+        """Write the matching items to a Parquet file at constant memory (a batch at a
+        time), or, with ``.segments(n)``, to a directory of part files, one per segment.
+        ``resume=True`` continues an export that was interrupted, from the cursor saved
+        beside it. Returns an `ExportReport`."""
+        _positive("rows", rows)
+        numbers_option(numbers)
+        query = self._rated(rate)
+        return query._connection().to_parquet(query, path, rows=rows, numbers=numbers,
+                                              resume=resume)

@@ -337,10 +337,11 @@ def build_get(model: type[Model], key: dict[str, AttributeValue], *, consistent:
 
 # --- table-level writes (PartiQL statements name tables, not models) ----------------------
 
-def check_table_item(table: TableSchema, item: Mapping[str, AttributeValue]) -> None:
+def check_table_item(table: TableSchema, item: Mapping[str, AttributeValue], *,
+                     limits: bool = True) -> None:
     """Refuse a wire item DynamoDB would refuse for this table, before sending: a key
     attribute missing, empty or of the wrong type (index keys too, where present), and
-    DynamoDB's item limits (`_limits.check_item`)."""
+    DynamoDB's item limits (`_limits.check_item`) unless the caller proved them already."""
     missing = [k for k in table.key_names if k not in item]
     if missing:
         raise ValidationError(f"the item lacks key attribute(s) {', '.join(missing)} of "
@@ -359,7 +360,8 @@ def check_table_item(table: TableSchema, item: Mapping[str, AttributeValue]) -> 
         if payload in ("", b""):
             raise ValidationError(f"key attribute {key.name!r} of {table.name} ({owner}) cannot "
                                   "be empty", table=table.name)
-    check_item(item, table.name)
+    if limits:
+        check_item(item, table.name)
 
 
 def _table_finish(params: dict[str, Any], parts: Sequence[Condition | None]) -> dict[str, Any]:

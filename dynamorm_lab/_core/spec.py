@@ -44,3 +44,5 @@ class QuerySpec:
     shape: Shape = "model"
     connection: Any = None
     progress: bool | None = None
+    rate: Any = None  # a checked `rate.RateSpec`: read units per second the read may take
+    part: tuple[int, int] | None = None  # (segment, of segments): read that segment only

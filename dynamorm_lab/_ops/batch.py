@@ -10,23 +10,26 @@ local servers accept requests that AWS rejects.
 
 from __future__ import annotations
 
-import json
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._core.codec import key_identity
+from .._core.rate import Limiter
 from .._core.retry import RetryPolicy
 from ..errors import DynamormError, ReadOnlyError, Throttled, ValidationError
-from .wire import binary_keys
+from .wire import binary_keys, dumps
 
 if TYPE_CHECKING:
     from .transport import Transport
 
 __all__ = [
-    "MAX_GET_KEYS", "MAX_WRITE_ITEMS", "RetryPolicy", "WriteFailure", "WriteReport",
-    "WriteRequest", "get_chunks", "get_keys", "key_identity", "request_size", "write_requests",
+    "MAX_GET_KEYS", "MAX_WRITE_ITEMS", "RejectedRow", "RetryPolicy", "WriteFailure", "WriteReport",
+    "WriteRequest", "get_chunks", "get_keys", "key_identity", "request_body",
+    "write_requests",
 ]
 
 MAX_GET_KEYS = 100
@@ -34,11 +37,6 @@ MAX_WRITE_ITEMS = 25
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 TableKey = tuple[str, dict[str, Any]]
-
-
-def request_size(value: Any) -> int:
-    """Roughly the bytes a request body takes on the wire (for the 16 MB check)."""
-    return len(json.dumps(value, default=lambda b: "x" * (len(b) * 4 // 3 + 4)))
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -131,9 +129,18 @@ class WriteFailure:
 
 
 @dataclass
+class RejectedRow:
+    """A row a bulk write refused before sending, by its number (1 for the first row)."""
+
+    row: int
+    reason: str
+
+
+@dataclass
 class WriteReport:
-    """What a batch write did: written, retried, what finally failed (never dropped), and
-    what was never sent (a batch writer whose ``with`` block raised)."""
+    """What a batch write did: written, retried, what finally failed (never dropped), what
+    was never sent (a batch writer whose ``with`` block raised), the rows refused before
+    sending (bulk writes from data) and the rate limiter it ran under, if any."""
 
     written: int = 0
     requests: int = 0
@@ -141,10 +148,12 @@ class WriteReport:
     failed: list[WriteFailure] = field(default_factory=list)
     capacity: float = 0.0
     unsent: list[WriteFailure] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+    limiter: Limiter | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.unsent
+        return not self.failed and not self.unsent and not self.rejected
 
     def merge(self, other: WriteReport) -> None:
         self.written += other.written
@@ -153,108 +162,194 @@ class WriteReport:
         self.failed += other.failed
         self.capacity += other.capacity
         self.unsent += other.unsent
+        self.rejected += other.rejected
 
     def __repr__(self) -> str:
         unsent = f" unsent={len(self.unsent)}" if self.unsent else ""
+        rejected = f" rejected={len(self.rejected)}" if self.rejected else ""
         return (f"<WriteReport written={self.written} requests={self.requests} "
-                f"retried={self.retried} failed={len(self.failed)}{unsent}>")
+                f"retried={self.retried} failed={len(self.failed)}{unsent}{rejected}>")
 
     def to_pandas(self) -> Any:
-        """One row per failed or unsent write (empty when everything was written)."""
+        """One row per failed, unsent or rejected write (empty when everything was
+        written); a rejected row has its row number and no table operation."""
         from ..frames import table_frame
 
-        return table_frame([{"table": f.table, "operation": next(iter(f.request)),
-                             "key_or_item": f.key_or_item, "reason": f.reason}
-                            for f in [*self.failed, *self.unsent]],
-                           columns=["table", "operation", "key_or_item", "reason"])
+        rows: list[dict[str, Any]] = [
+            {"table": f.table, "operation": next(iter(f.request)), "row": None,
+             "key_or_item": f.key_or_item, "reason": f.reason}
+            for f in [*self.failed, *self.unsent]]
+        rows += [{"table": None, "operation": "rejected", "row": r.row, "key_or_item": None,
+                  "reason": r.reason} for r in self.rejected]
+        return table_frame(rows, columns=["table", "operation", "row", "key_or_item",
+                                          "reason"])
 
 
 @dataclass
 class WriteRequest:
-    """One put or delete for a batch, with the object it came from."""
+    """One put or delete for a batch, with the object it came from; `wire` is its body as
+    DynamoDB's JSON, encoded once (sizes are measured on it and requests joined from it)."""
 
     table: str
     body: dict[str, Any]  # {"PutRequest": {...}} or {"DeleteRequest": {...}}
     key: dict[str, Any]
     source: Any = None
     apply: dict[str, Any] = field(default_factory=dict)  # set on `source` once written
+    wire: bytes = b""
+
+    def encoded(self) -> bytes:
+        if not self.wire:
+            self.wire = dumps(self.body)
+        return self.wire
 
 
-def _chunks(requests: Sequence[WriteRequest]) -> Iterator[list[WriteRequest]]:
+def _chunks(requests: Iterable[WriteRequest], *, checked: bool = False,
+            ) -> Iterator[list[WriteRequest]]:
     """Chunks of at most 25 requests and 16 MB; the same key twice anywhere in one batch is
-    refused (its outcome would depend on which chunk DynamoDB happened to apply last)."""
+    refused (its outcome would depend on which chunk DynamoDB happened to apply last), unless
+    the caller `checked` that already."""
     chunk: list[WriteRequest] = []
     seen: set[tuple[str, tuple[Any, ...]]] = set()
     size = 0
     for request in requests:
-        ident = (request.table, key_identity(request.key))
-        body_size = request_size(request.body)
-        if ident in seen:
-            raise ValidationError(
-                f"the same key {request.key} is written twice in one batch for {request.table}; "
-                "DynamoDB rejects such a request (nothing was sent)", table=request.table,
-                key=request.key)
+        body_size = len(request.encoded()) + len(request.table) + 8
+        if not checked:
+            ident = (request.table, key_identity(request.key))
+            if ident in seen:
+                raise ValidationError(
+                    f"the same key {request.key} is written twice in one batch for "
+                    f"{request.table}; DynamoDB rejects such a request (nothing was sent)",
+                    table=request.table, key=request.key)
+            seen.add(ident)
         if len(chunk) == MAX_WRITE_ITEMS or size + body_size > MAX_REQUEST_BYTES:
             yield chunk
             chunk, size = [], 0
         chunk.append(request)
-        seen.add(ident)
         size += body_size
     if chunk:
         yield chunk
 
 
-def write_requests(transport: Transport, requests: Sequence[WriteRequest], *,
+def write_requests(transport: Transport, requests: Iterable[WriteRequest], *,
                    policy: RetryPolicy | None = None,
-                   on_progress: Callable[[int], None] | None = None) -> WriteReport:
-    """Send puts/deletes over any tables in BatchWriteItem requests, losing nothing."""
+                   on_progress: Callable[[int], None] | None = None, workers: int = 1,
+                   limiter: Limiter | None = None, checked: bool = False) -> WriteReport:
+    """Send puts/deletes over any tables in BatchWriteItem requests, losing nothing.
+
+    Every chunk is validated before the first is sent, unless the caller `checked` the
+    requests already (then they are read as they come, for constant memory). `workers`
+    threads send chunks concurrently over the one client; `limiter` paces them."""
     policy = policy or RetryPolicy()
-    report = WriteReport()
-    chunks = list(_chunks(requests))  # validate every chunk before the first is sent
-    if chunks and transport.read_only:
-        raise ReadOnlyError("BatchWriteItem refused: this connection is read-only (nothing "
-                            "was sent)", table=chunks[0][0].table)
-    for chunk in chunks:
-        _send_chunk(transport, chunk, policy, report, on_progress)
-    return report
+    if workers < 1:
+        raise ValidationError(f"workers must be at least 1, got {workers!r}")
+    chunks: Iterable[list[WriteRequest]] = (_chunks(requests, checked=True) if checked
+                                           else list(_chunks(requests)))
+    if transport.read_only:
+        first = next(iter(chunks), None) if not isinstance(chunks, list) else (
+            chunks[0] if chunks else None)
+        if first is not None:
+            raise ReadOnlyError("BatchWriteItem refused: this connection is read-only "
+                                "(nothing was sent)", table=first[0].table)
+        return WriteReport()
+    sender = _Sender(transport, policy, on_progress, limiter)
+    if workers == 1:
+        for chunk in chunks:
+            sender.send(chunk)
+        return sender.report
+    with ThreadPoolExecutor(workers, thread_name_prefix="batch-write") as pool:
+        running: set[Future[None]] = set()
+        for chunk in chunks:
+            if len(running) >= 2 * workers:  # bounded: the source is read as chunks go
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    future.result()
+            running.add(pool.submit(sender.send, chunk))
+        for future in running:
+            future.result()
+    return sender.report
 
 
-def _send_chunk(transport: Transport, chunk: list[WriteRequest], policy: RetryPolicy,
-                report: WriteReport, on_progress: Callable[[int], None] | None) -> None:
-    pending = chunk
-    for attempt in range(policy.attempts):
-        request_items: dict[str, list[dict[str, Any]]] = {}
-        for r in pending:
-            request_items.setdefault(r.table, []).append(r.body)
-        report.requests += 1
+def request_body(pending: Sequence[WriteRequest]) -> bytes:
+    """A BatchWriteItem body joined from the requests' encoded bodies."""
+    tables: dict[str, list[bytes]] = {}
+    for r in pending:
+        tables.setdefault(r.table, []).append(r.encoded())
+    parts = b",".join(dumps(table) + b":[" + b",".join(bodies) + b"]"
+                      for table, bodies in tables.items())
+    return b'{"RequestItems":{' + parts + b'},"ReturnConsumedCapacity":"TOTAL"}'
+
+
+class _Sender:
+    """Sends chunks (from one thread or several) into one report, retrying what DynamoDB
+    left unprocessed with backoff."""
+
+    def __init__(self, transport: Transport, policy: RetryPolicy,
+                 on_progress: Callable[[int], None] | None, limiter: Limiter | None) -> None:
+        self.transport, self.policy, self.limiter = transport, policy, limiter
+        self.on_progress = on_progress
+        self.report = WriteReport()
+        self._lock = threading.Lock()
+
+    def send(self, chunk: list[WriteRequest]) -> None:
+        part = WriteReport()
         try:
-            response = transport.call("BatchWriteItem", {"RequestItems": request_items,
-                                                    "ReturnConsumedCapacity": "TOTAL"})
-        except Throttled as exc:
-            if attempt + 1 == policy.attempts:
+            self._send(chunk, part)
+        finally:
+            with self._lock:
+                self.report.merge(part)
+
+    def _send(self, chunk: list[WriteRequest], report: WriteReport) -> None:
+        pending, policy = chunk, self.policy
+        for attempt in range(policy.attempts):
+            request_items: dict[str, list[dict[str, Any]]] = {}
+            for r in pending:
+                request_items.setdefault(r.table, []).append(r.body)
+            report.requests += 1
+            if self.limiter is not None:
+                self.limiter.wait()
+            throttles = self.transport.throttles
+            try:
+                response = self.transport.call(
+                    "BatchWriteItem", {"RequestItems": request_items,
+                                       "ReturnConsumedCapacity": "TOTAL"},
+                    body=request_body(pending))
+            except Throttled as exc:
+                self._throttled()
+                if attempt + 1 == policy.attempts:
+                    report.failed += [WriteFailure(r.table, r.body, str(exc), r.source)
+                                      for r in pending]
+                    return
+                time.sleep(policy.delay(attempt))
+                continue
+            except DynamormError as exc:  # a request-level refusal: every item in it failed
                 report.failed += [WriteFailure(r.table, r.body, str(exc), r.source)
                                   for r in pending]
                 return
-            time.sleep(policy.delay(attempt))
-            continue
-        except DynamormError as exc:  # a request-level refusal: every item in it failed
-            report.failed += [WriteFailure(r.table, r.body, str(exc), r.source) for r in pending]
-            return
-        for consumed in response.get("ConsumedCapacity", []):
-            report.capacity += float(consumed.get("CapacityUnits", 0.0))
-        unprocessed = _unprocessed(response, pending)
-        done = len(pending) - len(unprocessed)
-        report.written += done
-        if on_progress is not None and done:
-            on_progress(done)
-        pending = unprocessed
-        if not pending:
-            return
-        report.retried += len(pending)
-        if attempt + 1 < policy.attempts:
-            time.sleep(policy.delay(attempt))
-    report.failed += [WriteFailure(r.table, r.body, f"still unprocessed after {policy.attempts} "
-                                   "attempts", r.source) for r in pending]
+            units = sum(float(c.get("CapacityUnits", 0.0))
+                        for c in response.get("ConsumedCapacity", []))
+            report.capacity += units
+            if self.limiter is not None:
+                self.limiter.spend(units)
+            unprocessed = _unprocessed(response, pending)
+            if unprocessed or self.transport.throttles != throttles:
+                self._throttled()
+            done = len(pending) - len(unprocessed)
+            report.written += done
+            if self.on_progress is not None and done:
+                with self._lock:
+                    self.on_progress(done)
+            pending = unprocessed
+            if not pending:
+                return
+            report.retried += len(pending)
+            if attempt + 1 < policy.attempts:
+                time.sleep(policy.delay(attempt))
+        report.failed += [WriteFailure(r.table, r.body, f"still unprocessed after "
+                                       f"{policy.attempts} attempts", r.source) for r in pending]
+
+    def _throttled(self) -> None:
+        if self.limiter is not None:
+            self.limiter.throttled()
 
 
 def _unprocessed(response: dict[str, Any], pending: list[WriteRequest]) -> list[WriteRequest]:

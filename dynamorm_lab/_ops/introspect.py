@@ -160,7 +160,11 @@ def model_source(prof: Profile, *, name: str | None = None, imports: bool = True
 
 
 def build_model(prof: Profile, *, name: str | None = None) -> type[Model]:
-    """A working model class for the profiled table (the same as executing model_source)."""
+    """A working model class for the profiled table (the same as executing model_source),
+    built once per sample and name."""
+    built: type[Model] | None = prof.models.get(name)
+    if built is not None:
+        return built
     names = SimpleNamespace(Model=Model, field=field_, gsi=gsi)  # the `dl.` the source writes
     namespace: dict[str, Any] = {"dl": names, "Any": Any, "Decimal": Decimal,
                                  "datetime": _dt.datetime, "__name__": "dynamorm_lab.introspected"}
@@ -168,6 +172,7 @@ def build_model(prof: Profile, *, name: str | None = None) -> type[Model]:
     exec(compile(source, f"<introspected {prof.schema.name}>", "exec", dont_inherit=True),
          namespace)
     model: type[Model] = namespace[name or _class_name(prof.schema.name)]
+    prof.models[name] = model
     return model
 
 

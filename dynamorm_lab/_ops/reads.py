@@ -34,6 +34,7 @@ from .._core.cursor import decode_cursor, encode_cursor, fingerprint
 from .._core.gcpause import paused_gc
 from .._core.planner import Plan, plan
 from .._core.query import Query
+from .._core.rate import Limiter, limiter_for
 from .._core.results import Page, Stats
 from ..errors import ScanRefused, ValidationError
 from .batch import get_chunks
@@ -43,7 +44,8 @@ from .samples import SAMPLE, basis, held_profile
 from .transport import Transport
 from .wire import binary_items, binary_keys, parse_body, peek_last_key
 
-__all__ = ["Read", "arrow", "count", "frame", "prepare", "run", "run_pages", "with_stats"]
+__all__ = ["Chunk", "Read", "arrow", "chunks", "count", "frame", "iter_batches", "iter_frames",
+           "prepare", "run", "run_pages", "with_stats"]
 
 # A response as the source hands it on: its segment, the raw body (bytes, parsed by the
 # consumer) or the parsed response, what the source peeked (the LastEvaluatedKey), the state.
@@ -84,6 +86,7 @@ class _State:
     states: list[dict[str, Any]]
     stats: Stats
     started: float = field(default_factory=time.perf_counter)
+    limiter: Limiter | None = None  # the read's rate limit, shared by its segments
 
     def cursor(self) -> str | None:
         if all(s.get("done") for s in self.states):
@@ -130,6 +133,12 @@ def prepare(transport: Transport, query: Query) -> Read:
     parallel = chosen.operation == "Scan" and spec.segments > 1 and not per_partition
     requests = tuple(per_partition) if per_partition else tuple(
         [chosen.request] * (spec.segments if parallel else 1))
+    if spec.part is not None:  # one segment of a parallel Scan (or, if not a Scan, all of
+        index, total = spec.part  # the read in segment 0 and nothing in the others)
+        if chosen.operation == "Scan" and not per_partition:
+            requests = ({**chosen.request, "Segment": index, "TotalSegments": total},)
+        elif index > 0:
+            requests = ()
     if chosen.extra.get("empty"):  # the key condition admits no item: nothing to send
         requests = ()
     signed = fingerprint(per_partition or chosen.request, len(requests))
@@ -144,13 +153,20 @@ def prepare(transport: Transport, query: Query) -> Read:
                 transport.cursor_key)
 
 
-def _begin(read: Read) -> _State:
+def _begin(transport: Transport, read: Read) -> _State:
     predicted = read.plan.chosen.predicted
+    name = read.query.schema.name
+
+    def table() -> dict[str, Any]:
+        transport.table_stats(name)
+        return transport.cached_table(name) or {}
+
     return _State(read, [dict(s) for s in read.start],
-                  Stats(read.operation, read.query.schema.name, read.plan.index,
+                  Stats(read.operation, name, read.plan.index,
                         segments=len(read.requests),
                         predicted_items=predicted.items if predicted else None,
-                        predicted_rcu=predicted.rcu if predicted else None))
+                        predicted_rcu=predicted.rcu if predicted else None),
+                  limiter=limiter_for(read.query.spec.rate, table, "read"))
 
 
 # --- the source -------------------------------------------------------------------------------
@@ -226,16 +242,30 @@ def _segment(transport: Transport, run: _State, segment: int,
             params.pop("Limit", None)
         if start:
             params["ExclusiveStartKey"] = start
+        limiter = run.limiter
+        if limiter is not None:
+            limiter.wait()
+            throttles = transport.throttles
         body = transport.call(read.operation, params, parse="raw")["Body"]
         sure, guess = peek_last_key(body) if paging.ahead else (False, None)
         payload: bytes | dict[str, Any] = body
-        if not sure:  # parse it here: its LastEvaluatedKey decides the next request
-            payload = paging.parse(body)
-            guess = payload.get("LastEvaluatedKey")
+        if not sure or limiter is not None:  # parsed here: its key decides the next request
+            parsed = paging.parse(body)
+            payload, guess = parsed, parsed.get("LastEvaluatedKey")
+            if limiter is not None:
+                limiter.spend(_units(parsed))
+                if transport.throttles != throttles:
+                    limiter.throttled()
         start = binary_keys(guess)
         yield segment, payload, {"guess": guess}, {"key": start, "done": not start}
         if not start:
             return
+
+
+def _units(response: dict[str, Any]) -> float:
+    """The capacity units a parsed Query/Scan response says it consumed."""
+    consumed = response.get("ConsumedCapacity") or {}
+    return float(consumed.get("CapacityUnits", 0.0)) if isinstance(consumed, dict) else 0.0
 
 
 def _fetched(transport: Transport, run: _State, paging: _Paging, *,
@@ -414,7 +444,7 @@ def _item_pages(transport: Transport, query: Query, *, threaded: bool,
             items = kept if decode is None else [decode(item) for item in kept]
             yield replace(page, items=items, raw=kept, count=len(items))
 
-    run = _begin(prepare(transport, query))
+    run = _begin(transport, prepare(transport, query))
     return run, _restarting(transport, query, run, pages)
 
 
@@ -463,7 +493,7 @@ def frame(transport: Transport, query: Query, *, flatten: bool = False,
     read = prepare(transport, query)
 
     def build(ahead: bool) -> Any:
-        state = _begin(read)
+        state = _begin(transport, read)
         builder = FrameBuilder(spec)
         with paused_gc():
             for page in _pages(transport, state, paging=_Paging(ahead=ahead),
@@ -490,7 +520,7 @@ def arrow(transport: Transport, query: Query, *, numbers: str = "exact") -> Any:
     streams = not read.keyed and query.spec.limit is None
 
     def build(ahead: bool) -> Any:
-        state = _begin(read)
+        state = _begin(transport, read)
         if not streams:
             items = [item for page in _pages(transport, state) for item in page.raw]
             table = arrow_from_items(_hide(read, items), columns=columns, kinds=spec.kinds,
@@ -535,12 +565,12 @@ def count(transport: Transport, query: Query) -> int:
     """How many items match, counted by DynamoDB (Select=COUNT), across pages and segments;
     the Stats are the transport's ``last_stats``."""
     read = prepare(transport, query)
-    state = _begin(read)
+    state = _begin(transport, read)
     if read.keyed:
         total = sum(len(page.raw) for page in _pages(transport, state))
     else:
         counting = replace(read, requests=tuple(_counting(r) for r in read.requests))
-        state = _begin(counting)
+        state = _begin(transport, counting)
         total = 0
         for segment, payload, _meta, page_state in _fetched(
                 transport, state, _Paging(ahead=False), threaded=False):
@@ -550,3 +580,119 @@ def count(transport: Transport, query: Query) -> int:
             state.states[segment] = page_state
     state.finish(transport)
     return total
+
+
+# --- streamed sinks: constant memory ----------------------------------------------------------
+
+@dataclass
+class Chunk:
+    """Part of a streamed read: a pyarrow Table or a DataFrame of at least the rows asked
+    for (the last may hold fewer), the segment it came from when read per segment, the
+    per-segment cursor states after it, and the read's Stats so far."""
+
+    data: Any
+    segment: int | None
+    states: list[dict[str, Any]]
+    cursor: str | None
+    stats: Stats
+
+
+def chunks(transport: Transport, query: Query, *, rows: int, numbers: str = "exact",
+           frames: bool = False, flatten: bool = False,
+           per_segment: bool = False) -> Iterator[Chunk]:
+    """The read in chunks of `rows` items (the last may hold fewer), each converted as soon
+    as it is full (`frames`: a DataFrame, else a pyarrow Table), so that memory holds one
+    chunk and a page. A chunk's cursor resumes right after it (None when it ends inside an
+    Arrow page, which has no per-item cursor). `per_segment`: chunks of whole pages that
+    never mix segments, at least `rows` items or a segment's last (an export writes each
+    segment's own files and commits the states after them)."""
+    from ..frames import ArrowReader, FrameBuilder, table_from_chunks
+
+    spec = frame_spec(query, flatten, numbers)
+    projection = query.spec.projection
+    columns = (list(dict.fromkeys(str(p.elements[0]) for p in projection))
+               if projection else None)
+    read = prepare(transport, query)
+    state = _begin(transport, read)
+    paging = _Paging(ahead=False) if frames else _Paging(
+        parse=ArrowReader().read, first_page=100, ahead=False)
+    held: dict[int | None, list[Any]] = {}
+    counts: dict[int | None, int] = {}
+
+    def convert(pages: list[Any]) -> Any:
+        if frames:
+            builder = FrameBuilder(spec)
+            for items in pages:
+                builder.add(_hide(read, items))
+            return builder.finish()
+        if read.keyed or not pages or isinstance(pages[0], list):
+            items = [item for page in pages for item in page]
+            from ..frames import arrow_from_items
+
+            return arrow_from_items(_hide(read, items), columns=columns, kinds=spec.kinds,
+                                    numbers=numbers)
+        return table_from_chunks(pages, columns=columns, drop=read.hidden, kinds=spec.kinds,
+                                 numbers=numbers)
+
+    def ready(where: int | None, cursor: str | None) -> Chunk:
+        data = convert(held.pop(where))
+        counts[where] = 0
+        stats = replace(state.stats, elapsed=time.perf_counter() - state.started)
+        return Chunk(data, where, [dict(s) for s in state.states], cursor, stats)
+
+    for page in _pages(transport, state, paging=paging, threaded=read.parallel):
+        where = page.segment if per_segment else None
+        if per_segment:  # whole pages: an export commits the states after a page
+            held.setdefault(where, []).append(page.raw)
+            counts[where] = counts.get(where, 0) + len(page.raw)
+            if counts[where] >= rows or state.states[page.segment].get("done"):
+                yield ready(where, state.cursor())
+            continue
+        taken = 0
+        while taken < len(page.raw):  # a page cut where a chunk fills up
+            size = min(rows - counts.get(where, 0), len(page.raw) - taken)
+            held.setdefault(where, []).append(page.raw[taken:taken + size])
+            counts[where] = counts.get(where, 0) + size
+            taken += size
+            if counts[where] >= rows:
+                inside = taken < len(page.raw) and page.resume_after is not None
+                yield ready(where, page.cursor_after(taken - 1) if inside
+                            else page.cursor if taken == len(page.raw) else None)
+    state.finish(transport)
+    for where in list(held):
+        if counts.get(where):
+            yield ready(where, state.cursor())
+
+
+def iter_frames(transport: Transport, query: Query, *, rows: int, flatten: bool = False,
+                numbers: str = "exact") -> Iterator[Any]:
+    """DataFrames of about `rows` rows; ``.attrs`` holds the Stats so far and the cursor
+    that resumes after the frame."""
+    for chunk in chunks(transport, query, rows=rows, numbers=numbers, frames=True,
+                        flatten=flatten):
+        chunk.data.attrs.update(stats=chunk.stats, cursor=chunk.cursor)
+        yield chunk.data
+
+
+def iter_batches(transport: Transport, query: Query, *, rows: int,
+                 numbers: str = "exact") -> Iterator[Any]:
+    """pyarrow RecordBatches of about `rows` rows, Stats and cursor in the metadata."""
+    for chunk in chunks(transport, query, rows=rows, numbers=numbers):
+        table = with_stats(chunk.data, "", chunk.stats)
+        if chunk.cursor is not None:
+            metadata = dict(table.schema.metadata or {})
+            metadata[b"dynamorm_lab.cursor"] = chunk.cursor.encode()
+            table = table.replace_schema_metadata(metadata)
+        yield from table.combine_chunks().to_batches()
+
+
+def frame_meta(transport: Transport, query: Query) -> Any:
+    """An empty DataFrame with the columns and types the query's frames have: built from
+    the connection's sample of the table (read once), shaped by the query's model and
+    projection (the ``meta`` of a dask frame)."""
+    from ..frames import FrameBuilder
+
+    profile = held_profile(transport, query.schema.name, sample=SAMPLE)
+    builder = FrameBuilder(frame_spec(query, False, "exact"))
+    builder.add(profile.items)
+    return builder.finish().iloc[:0]

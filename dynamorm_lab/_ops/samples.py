@@ -68,6 +68,8 @@ class Profile:
     whole_partitions: int = 0  # table partitions the sample holds whole
     bases: dict[tuple[Any, ...], Basis] = field(default_factory=dict, repr=False)
     at_least: bool = False  # the slice counted was cut short: the table holds more
+    _copresent: dict[str, frozenset[str]] | None = field(default=None, repr=False)
+    models: dict[str | None, Any] = field(default_factory=dict, repr=False)  # built from it
 
     @property
     def typical_partition(self) -> float | None:
@@ -93,7 +95,13 @@ class Profile:
                          if a.name in keys or (self.sampled and a.seen == self.sampled))
 
     def copresent(self) -> dict[str, frozenset[str]]:
-        """For each attribute, the others present in every sampled item that has it."""
+        """For each attribute, the others present in every sampled item that has it
+        (worked out once per sample: a model is introspected from it per statement)."""
+        if self._copresent is None:
+            self._copresent = self._count_copresent()
+        return self._copresent
+
+    def _count_copresent(self) -> dict[str, frozenset[str]]:
         names = list(self.attributes)
         together: dict[str, set[str]] = {}
         for item in self.items:

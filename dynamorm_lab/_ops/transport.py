@@ -28,12 +28,15 @@ from .._core.results import Stats
 from .._core.retry import RetryPolicy
 from ..errors import ReadOnlyError
 from .boundary import WRITE_OPERATIONS, translate
-from .wire import FAST_OPERATIONS, Parse, parsing
+from .wire import FAST_OPERATIONS, Parse, parsing, placeholder, sending, swap_body
 
 __all__ = ["BotoTransport", "Transport"]
 
 _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 HISTORY = 1000  # queries a connection remembers for the index advisor
+_THROTTLING = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException",
+                         "RequestLimitExceeded"})
+_COUNT_LOCK = threading.Lock()
 
 
 class Transport(Protocol):
@@ -46,9 +49,12 @@ class Transport(Protocol):
     samples: dict[tuple[str, int], Any]  # each table's sample, read once (samples.Profile)
     history: deque[Any]  # the queries this connection read with, latest last (for advise)
 
+    throttles: int  # throttling answers seen so far, retried or not (rate limits read it)
+
     def call(self, operation: str, params: dict[str, Any], *,
-             parse: Parse = "botocore") -> dict[str, Any]:
-        """Send one request (refused unsent when it writes on a read-only transport)."""
+             parse: Parse = "botocore", body: bytes | None = None) -> dict[str, Any]:
+        """Send one request (refused unsent when it writes on a read-only transport).
+        `body`: `params` already as DynamoDB's JSON, sent as it is (BatchWriteItem)."""
         ...
 
     def table_stats(self, name: str, *, max_age: float = 60.0,
@@ -57,7 +63,7 @@ class Transport(Protocol):
         ...
 
     def forget_stats(self, name: str) -> None:
-        """Drop the cached figures of a table (after it changed)."""
+        """Drop the cached figures and sample of a table (after its schema changed)."""
         ...
 
     def cached_table(self, name: str) -> dict[str, Any] | None:
@@ -87,7 +93,20 @@ class BotoTransport:
         self._figures: dict[str, tuple[float, dict[str, Any]]] = {}
         self.samples: dict[tuple[str, int], Any] = {}
         self.history: deque[Any] = deque(maxlen=HISTORY)
+        self.throttles = 0
         self._local = threading.local()
+        events = client.meta.events
+        events.register("before-call.dynamodb.BatchWriteItem", swap_body,
+                        unique_id="dynamorm_lab.swap_body")
+        events.register_first("needs-retry.dynamodb", self._count_throttle,
+                              unique_id="dynamorm_lab.throttles")
+
+    def _count_throttle(self, response: Any = None, **_: Any) -> None:
+        """botocore's ``needs-retry`` hook, on every attempt: count throttling answers
+        (answering nothing, so botocore's own retry handler still decides)."""
+        if response is not None and response[1].get("Error", {}).get("Code") in _THROTTLING:
+            with _COUNT_LOCK:
+                self.throttles += 1
 
     def as_read_only(self) -> BotoTransport:
         """The same client, cache and hooks, refusing every write."""
@@ -98,7 +117,7 @@ class BotoTransport:
         return view
 
     def call(self, operation: str, params: dict[str, Any], *,
-             parse: Parse = "botocore") -> dict[str, Any]:
+             parse: Parse = "botocore", body: bytes | None = None) -> dict[str, Any]:
         if self.read_only and operation in WRITE_OPERATIONS:
             raise ReadOnlyError(
                 f"{operation} refused: this connection is read-only (nothing was sent)",
@@ -106,8 +125,11 @@ class BotoTransport:
         method = getattr(self.client, _SNAKE.sub("_", operation).lower())
         mode: Parse = parse if operation in FAST_OPERATIONS else "botocore"
         try:
-            if mode == "botocore":
-                response: dict[str, Any] = method(**params)
+            if body is not None:
+                with sending(body):
+                    response: dict[str, Any] = method(**placeholder(operation))
+            elif mode == "botocore":
+                response = method(**params)
             else:
                 with parsing(mode):
                     response = method(**params)
@@ -136,6 +158,8 @@ class BotoTransport:
 
     def forget_stats(self, name: str) -> None:
         self._figures.pop(name, None)
+        for key in [k for k in self.samples if k[0] == name]:  # its schema may have changed
+            del self.samples[key]
 
     def cached_table(self, name: str) -> dict[str, Any] | None:
         cached = self._figures.get(name)

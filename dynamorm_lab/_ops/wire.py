@@ -13,6 +13,7 @@ itself (`decode_binary`).
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -21,19 +22,34 @@ from typing import Any, Literal
 
 from .._core.codec import decode_binary
 
-__all__ = ["FAST_OPERATIONS", "Parse", "binary_items", "binary_keys", "parse_body",
-           "parser_factory", "parsing", "peek_last_key"]
+__all__ = ["FAST_OPERATIONS", "PLACEHOLDER_TABLE", "Parse", "binary_items", "binary_keys",
+           "dumps", "parse_body", "parser_factory", "parsing", "peek_last_key", "placeholder",
+           "sending", "swap_body"]
 
 FAST_OPERATIONS = frozenset({"Query", "Scan", "GetItem", "BatchGetItem"})
 _FAST_SHAPES = frozenset({"QueryOutput", "ScanOutput", "GetItemOutput", "BatchGetItemOutput"})
 
 _loads: Callable[[Any], Any] = json.loads
+_dumps: Callable[[Any], bytes] = lambda value: json.dumps(
+    value, separators=(",", ":"), default=_base64).encode()
 try:
-    from orjson import loads as _orjson_loads
+    import orjson
 
-    _loads = _orjson_loads
+    _loads = orjson.loads
+    _dumps = lambda value: orjson.dumps(value, default=_base64)
 except ImportError:  # orjson is optional: the standard library is correct, only slower
     pass
+
+
+def _base64(value: Any) -> str:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode()
+    raise TypeError(f"{type(value).__name__} is not part of a wire item")
+
+
+def dumps(value: Any) -> bytes:
+    """A request fragment (wire items, with bytes as base64 text) as DynamoDB's JSON."""
+    return _dumps(value)
 
 
 # How this thread's read responses are parsed: "botocore" (the default, for every caller of
@@ -135,3 +151,42 @@ def binary_keys(key: dict[str, Any] | None) -> dict[str, Any] | None:
         return key
     return {name: ({"B": decode_binary(av["B"])} if "B" in av else av)
             for name, av in key.items()}
+
+
+# --- requests sent as bytes the library built -------------------------------------------------
+# botocore walks a BatchWriteItem's input shape member by member to validate and serialize
+# it, which costs more than encoding the items did. Inside `sending(body)`, the client is
+# called with a tiny `placeholder()` request (validated and serialized in no time) and the
+# `before-call` handler `swap_body` puts the library's body in its place before the request
+# is signed, so signing, retries and error parsing stay botocore's. A placeholder that
+# somehow went out unswapped names a table that cannot exist: it would fail, never write.
+
+PLACEHOLDER_TABLE = "dynamorm_lab-body-not-swapped"
+_BODY = threading.local()
+
+
+@contextmanager
+def sending(body: bytes) -> Iterator[None]:
+    """In this thread, a call made inside the block goes out with `body` as its JSON."""
+    _BODY.body = body
+    try:
+        yield
+    finally:
+        _BODY.body = None
+
+
+def swap_body(params: dict[str, Any], **_: Any) -> None:
+    """botocore's ``before-call`` hook: the body `sending()` holds replaces the serialized
+    placeholder (the request is signed after this, on every attempt)."""
+    body = getattr(_BODY, "body", None)
+    if body is not None:
+        params["body"] = body
+        _BODY.body = None
+
+
+def placeholder(operation: str) -> dict[str, Any]:
+    """The smallest valid input of `operation` (only BatchWriteItem is sent this way)."""
+    if operation != "BatchWriteItem":
+        raise ValueError(f"{operation} is not sent from prebuilt bytes")
+    return {"RequestItems": {PLACEHOLDER_TABLE: [
+        {"DeleteRequest": {"Key": {"k": {"S": "k"}}}}]}}

@@ -27,6 +27,8 @@ table from wire items already in Python.
 """
 
 from ._arrow import ArrowReader, arrow_from_items, numbers_from_texts, table_from_chunks
+from ._dask import dask_frame, on_partitions, shaped
+from ._files import FORMATS, FileRows, encode_line, encode_row, file_rows
 from ._pandas import (
     FRAME_KINDS,
     FrameBuilder,
@@ -40,20 +42,35 @@ from ._pandas import (
     spread_rows,
     table_frame,
 )
+from ._parquet import ParquetParts, conform
+from ._rows import arrow_batch_rows, frame_chunks, is_frame
 
 __all__ = [
+    "FORMATS",
     "FRAME_KINDS",
     "ArrowReader",
+    "FileRows",
     "FrameBuilder",
     "FrameSpec",
+    "ParquetParts",
+    "arrow_batch_rows",
     "arrow_from_items",
+    "conform",
+    "dask_frame",
+    "encode_line",
+    "encode_row",
+    "file_rows",
     "fits_int64",
+    "frame_chunks",
     "frame_from_items",
     "frame_records",
     "frame_series",
     "integers",
+    "is_frame",
     "number_form",
     "numbers_from_texts",
+    "on_partitions",
+    "shaped",
     "spread_rows",
     "table_frame",
     "table_from_chunks",

@@ -27,7 +27,13 @@ from .._core.session import resolve
 from .._ops.advise import Advice
 from .._ops.results import Result
 from .._ops.samples import SAMPLE
-from ..errors import ConditionFailed, ItemAlreadyExists, ItemNotFound, ValidationError
+from ..errors import (
+    ConditionFailed,
+    ItemAlreadyExists,
+    ItemNotFound,
+    TableNotFound,
+    ValidationError,
+)
 from ..frames import frame_from_items, frame_records, table_frame
 from . import _ast as a
 from ._compile import Bindings, condition, path, update_actions, value
@@ -122,12 +128,13 @@ class _Runner:
 
     # --- tables ---
     def schema(self, ref: a.TableRef) -> TableSchema:
-        if not self.conn.table_exists(ref.table):
+        try:
+            schema = self.conn.describe(ref.table)
+        except TableNotFound:
             close = difflib.get_close_matches(ref.table, self.conn.tables(), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ValidationError(f"no table {ref.table!r} (line {ref.line}, column "
-                                  f"{ref.col}){hint}", table=ref.table)
-        schema = self.conn.describe(ref.table)
+                                  f"{ref.col}){hint}", table=ref.table) from None
         if ref.index is not None:
             schema.index(ref.index)
         return schema
@@ -137,13 +144,17 @@ class _Runner:
         item has (sparse indexes) from a small sample, read once per connection (what it
         cost is told when this statement read it)."""
         if ref.table not in self._models:
-            self.schema(ref)
-            fresh = self.conn.sampled(ref.table, sample=self.options.sample) is None
+            held = self.conn.sampled(ref.table, sample=self.options.sample)
+            if held is None:  # the table is described (named if missing) and sampled once
+                self.schema(ref)
             self._models[ref.table] = self.conn.model(ref.table, sample=self.options.sample)
-            if fresh:
+            if held is None:
                 self.sample_costs.append(self.conn.inspect(
                     ref.table, sample=self.options.sample).cost())
-        return self._models[ref.table]
+        model = self._models[ref.table]
+        if ref.index is not None:
+            model.__dynamorm_schema__.index(ref.index)
+        return model
 
     def costed(self, summary: str) -> str:
         """The summary, with the samples this statement read (once per connection)."""
@@ -477,6 +488,18 @@ def advise(workload: str | Sequence[Any] | None = None,
         else:
             queries.append(item)
     return conn.advise(queries)
+
+
+def query_of(text: str, connection: Connection | None = None, *,
+             params: Sequence[Any] = (), variables: Mapping[str, Any] | None = None,
+             allow_scan: bool = False) -> Query:
+    """The `Query` one SELECT statement compiles to, not run: for what a statement cannot
+    say itself (``.iter_frames()``, ``.to_parquet()``, ``.rate()``, ``.segments()``)."""
+    statements = parse(text)
+    if len(statements) != 1 or not isinstance(statements[0], a.Select):
+        raise ValidationError(f"query_of() takes one SELECT statement, got {text.strip()!r:.60}")
+    options = _Options(Bindings(tuple(params), dict(variables or {})), allow_scan)
+    return _Runner(resolve(connection), options).query(statements[0])
 
 
 def execute(text: str, connection: Connection | None = None, *, params: Sequence[Any] = (),

@@ -10,14 +10,16 @@ from __future__ import annotations
 import argparse
 import ast
 import re
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["SUBCOMMANDS", "CellArgs", "parse_cell_args", "parse_connect", "parse_param"]
+__all__ = ["SUBCOMMANDS", "BulkArgs", "CellArgs", "parse_bulk", "parse_cell_args",
+           "parse_connect", "parse_param"]
 
 SUBCOMMANDS = ("connect", "use", "connections", "tables", "describe", "model", "sample",
-               "refresh", "explore", "build")
+               "refresh", "explore", "build", "load", "export")
 
 
 class ArgsError(ValueError):
@@ -142,3 +144,79 @@ def parse_connect(words: list[str]) -> argparse.Namespace:
     parser.add_argument("--alias")
     parser.add_argument("--read-only", action="store_true")
     return parser.parse_args(words)
+
+
+@dataclass
+class BulkArgs:
+    """``%dynamo load TABLE PATH [options]`` / ``%dynamo export SELECT ... TO PATH
+    [options]``."""
+
+    first: str  # the table (load) or the SELECT statement (export)
+    path: str
+    format: str | None = None
+    on_error: str = "raise"
+    workers: int = 1
+    rate: float | str | None = None
+    rows: int = 10_000
+    allow_scan: bool = False
+    segments: int = 1
+
+
+_BULK_USAGE = {
+    "load": "%dynamo load TABLE PATH [--format parquet|csv|jsonl] [--skip-bad] [--workers N] "
+            "[--rate UNITS|N%|adaptive]",
+    "export": '%dynamo export SELECT ... FROM "T" ... TO PATH [--rows N] [--segments N] '
+              "[--rate UNITS|N%|adaptive] [--allow-scan]",
+}
+
+
+def parse_bulk(name: str, rest: str) -> BulkArgs:
+    """The words of a load or export line (the export's statement kept as written)."""
+    usage = f"usage: {_BULK_USAGE[name]}"
+    head, options = _split_options(rest)
+    if name == "load":
+        words = shlex.split(head)
+        if len(words) != 2:
+            raise ArgsError(usage)
+        args = BulkArgs(words[0], words[1])
+    else:
+        match = re.search(r"\s+TO\s+(\S+)\s*$", head, re.IGNORECASE)
+        if match is None or not head[:match.start()].strip():
+            raise ArgsError(usage)
+        args = BulkArgs(head[:match.start()].strip(), match.group(1).strip("'\""))
+    words = shlex.split(options)
+    while words:
+        flag = words.pop(0)
+        if flag == "--skip-bad":
+            args.on_error = "skip"
+            continue
+        if flag == "--allow-scan":
+            args.allow_scan = True
+            continue
+        if flag not in ("--format", "--workers", "--rate", "--rows", "--segments") or not words:
+            raise ArgsError(f"{flag!r} is not an option here; {usage}")
+        value = words.pop(0)
+        if flag == "--format":
+            args.format = value
+        elif flag == "--rate":
+            args.rate = value if value.endswith("%") or value == "adaptive" else _number(
+                value, flag, usage)
+        else:
+            setattr(args, flag[2:], int(_number(value, flag, usage)))
+    return args
+
+
+def _split_options(rest: str) -> tuple[str, str]:
+    """The text before the first ``--option``, and the options."""
+    match = re.search(r"(^|\s)--[a-z]", rest)
+    if match is None:
+        return rest, ""
+    return rest[:match.start()], rest[match.start():]
+
+
+def _number(text: str, flag: str, usage: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ArgsError(f"{flag} takes a number, got {text!r}; {usage}") from None
+    return int(value) if value.is_integer() else value

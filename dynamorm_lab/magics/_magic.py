@@ -20,7 +20,14 @@ from traitlets.config import Configurable
 
 from dynamorm_lab import api as dl
 
-from ._args import SUBCOMMANDS, ArgsError, parse_cell_args, parse_connect
+from ._args import (
+    SUBCOMMANDS,
+    ArgsError,
+    BulkArgs,
+    parse_bulk,
+    parse_cell_args,
+    parse_connect,
+)
 
 __all__ = ["DynamoMagic"]
 
@@ -209,12 +216,34 @@ class DynamoMagic(Magics, Configurable):
                 raise UsageError("usage: %dynamo refresh [TABLE]")
             self.connection().forget(words[0] if words else None)
             return None
+        if name == "load":
+            return self._load(parse_bulk(name, rest))
+        if name == "export":
+            return self._export(parse_bulk(name, rest))
         if name == "sample":
             sample = self._one(words, "sample NAME")
             reports = dl.load_sample(sample, self.connection(),
                                      progress=None if self.progress else False)
             return {table: report for table, report in reports.items()}
         return self._widget(name, words)
+
+    def _load(self, args: BulkArgs) -> Any:
+        """``%dynamo load TABLE PATH``: a file into a table, checked whole first."""
+        return self.connection().load(args.first, args.path, format=args.format,
+                                      on_error=args.on_error, workers=args.workers,
+                                      rate=args.rate,
+                                      progress=None if self.progress else False)
+
+    def _export(self, args: BulkArgs) -> Any:
+        """``%dynamo export SELECT ... TO PATH``: the statement's items to Parquet at
+        constant memory."""
+        query = dl.query_of(args.first, self.connection(), variables=self._namespace(),
+                            allow_scan=args.allow_scan or self.allow_scan)
+        if args.segments > 1:
+            query = query.segments(args.segments)
+        if self.progress:
+            query = query.progress()
+        return query.to_parquet(args.path, rows=args.rows, rate=args.rate)
 
     def _widget(self, name: str, words: list[str]) -> Any:
         table = words[0] if words else None

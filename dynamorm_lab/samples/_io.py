@@ -10,11 +10,10 @@ Typed JSON carries binary as base64 text; it is turned into bytes (and back on e
 
 from __future__ import annotations
 
-import base64
 import binascii
 import gzip
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from .._core.limits import MAX_DEPTH
 from .._core.requests import check_table_item
 from .._core.schema import Index, KeyAttribute, TableSchema
 from .._core.session import resolve
+from .._core.typed_json import typed_from_json, typed_item, typed_to_json
 from .._ops.batch import WriteReport, WriteRequest, write_requests
 from ..errors import CodecError, ParseError, ValidationError
 
@@ -34,39 +34,6 @@ __all__ = [
     "export_json", "import_items", "import_json", "import_workbench_model", "read_json",
     "typed_from_json", "typed_to_json", "workbench_tables",
 ]
-
-_TYPES = frozenset({"S", "N", "B", "BOOL", "NULL", "L", "M", "SS", "NS", "BS"})
-
-
-def typed_from_json(av: Mapping[str, Any]) -> dict[str, Any]:
-    """A typed AttributeValue from its JSON form (binary from base64), validated."""
-    if not isinstance(av, Mapping) or len(av) != 1 or next(iter(av)) not in _TYPES:
-        raise ValidationError(f"not a typed AttributeValue: {av!r:.80}")
-    return _binary_walk(av, base64.b64decode, typed_from_json)
-
-
-def typed_to_json(av: Mapping[str, Any]) -> dict[str, Any]:
-    """The JSON form of a typed AttributeValue (binary as base64)."""
-    return _binary_walk(av, lambda data: base64.b64encode(data).decode(), typed_to_json)
-
-
-def _binary_walk(av: Mapping[str, Any], binary: Callable[[Any], Any],
-                 inner: Callable[[Mapping[str, Any]], dict[str, Any]]) -> dict[str, Any]:
-    """An AttributeValue with its binary payloads converted by `binary`, and the values
-    inside its lists and maps by `inner`."""
-    tag, value = next(iter(av.items()))
-    if tag == "B":
-        return {"B": binary(value)}
-    if tag in ("BS", "L"):
-        return {tag: [(binary if tag == "BS" else inner)(element) for element in value]}
-    if tag == "M":
-        return {"M": {key: inner(element) for key, element in value.items()}}
-    return {tag: value}
-
-
-def _typed_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: typed_from_json(av) for name, av in item.items()}
-
 
 def _open(path: str | Path) -> IO[str]:
     path = Path(path)
@@ -136,7 +103,7 @@ def _items_from(data: Any, table: str | None) -> Iterator[Placed]:
                 if not isinstance(request, Mapping) or "PutRequest" not in request:
                     raise ValidationError(f"{where}: only PutRequest entries can be imported, "
                                           f"got {request!r:.60}", table=name)
-                yield name, _placed(lambda r=request: _typed_item(r["PutRequest"]["Item"]),
+                yield name, _placed(lambda r=request: typed_item(r["PutRequest"]["Item"]),
                                     where, name), where
         return
     if table is None:
@@ -146,7 +113,7 @@ def _items_from(data: Any, table: str | None) -> Iterator[Placed]:
     for index, row in enumerate(rows):
         where = f"line {lines[index]}" if lines is not None else f"item {index + 1}"
         if isinstance(row, Mapping) and set(row) == {"Item"}:  # DynamoDB JSON (export) lines
-            yield table, _placed(lambda r=row: _typed_item(r["Item"]), where, table), where
+            yield table, _placed(lambda r=row: typed_item(r["Item"]), where, table), where
         elif isinstance(row, Mapping):
             yield table, _placed(lambda r=row: encode_item(dict(r)), where, table), where
         else:
@@ -231,7 +198,7 @@ def workbench_tables(model: Mapping[str, Any]) -> list[tuple[TableSchema, list[d
         assert partition is not None
         schema = TableSchema(table["TableName"], partition, key(keys.get("SortKey")),
                              tuple(indexes))
-        items = [_typed_item(item) for item in table.get("TableData", [])]
+        items = [typed_item(item) for item in table.get("TableData", [])]
         out.append((schema, items))
     return out
 

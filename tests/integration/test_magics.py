@@ -703,3 +703,44 @@ def test_arbitrary_line_text_only_ever_gives_usage_errors(ip: InteractiveShell,
 def test_statement_like_text_only_ever_gives_usage_errors(ip: InteractiveShell,
                                                           text: str) -> None:
     assert_only_usage_errors(lambda: cell(ip, "-c ro", text))
+
+
+# --- bulk: %dynamo load / %dynamo export -----------------------------------------------------
+
+def test_load_writes_a_file_and_export_reads_it_back(
+        ip: InteractiveShell, conn: dl.Connection, music: str, tmp_path: Any) -> None:
+    source = tmp_path / "songs.csv"
+    source.write_text("Artist,SongTitle,Year\nAcme,Road,2001\nAcme,Sky,1999\nBand,007,2020\n")
+    report = line(ip, f"load {music} {source}")
+    assert report.written == 3 and report.ok
+    assert raw_get(conn, music, "Band", "007") == song("Band", "007", Year={"N": "2020"})
+    out = tmp_path / "acme.parquet"
+    exported = line(ip, f"export SELECT * FROM \"{music}\" WHERE Artist = 'Acme' TO {out}")
+    assert exported.rows == 2
+    back = pd.read_parquet(out)
+    assert sorted(back["SongTitle"]) == ["Road", "Sky"]
+
+
+def test_load_refuses_a_bad_file_whole_and_read_only_refuses_it_unsent(
+        ip: InteractiveShell, conn: dl.Connection, music: str, tmp_path: Any) -> None:
+    source = tmp_path / "songs.jsonl"
+    source.write_text('{"Artist": "A", "SongTitle": "x"}\n{"Artist": "A"}\n')
+    message = usage_error(lambda: line(ip, f"load {music} {source}"))
+    assert "RowsRejected" in message and "row 2" in message
+    assert raw_get(conn, music, "A", "x") is None
+    assert line(ip, f"load {music} {source} --skip-bad").written == 1
+    ip.run_line_magic("config", "DynamoMagic.read_only = True")
+    other = tmp_path / "more.jsonl"
+    other.write_text('{"Artist": "B", "SongTitle": "y"}\n')
+    assert "ReadOnlyError" in usage_error(lambda: line(ip, f"load {music} {other}"))
+    assert raw_get(conn, music, "B", "y") is None
+
+
+def test_bulk_subcommands_say_how_to_write_them(ip: InteractiveShell, music: str) -> None:
+    assert "usage: %dynamo load TABLE PATH" in usage_error(lambda: line(ip, f"load {music}"))
+    assert "usage: %dynamo export" in usage_error(
+        lambda: line(ip, f'export SELECT * FROM "{music}"'))
+    assert "'--fast' is not an option" in usage_error(
+        lambda: line(ip, f"load {music} x.csv --fast"))
+    assert "--rate takes a number" in usage_error(
+        lambda: line(ip, f"load {music} x.csv --rate lots"))

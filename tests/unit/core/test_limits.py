@@ -17,7 +17,15 @@ from hypothesis import strategies as st
 
 import dynamorm_lab as dl
 from dynamorm_lab._core.codec import encode_item, encode_value
-from dynamorm_lab._core.limits import MAX_DEPTH, check_item, check_values, item_size, too_deep
+from dynamorm_lab._core.limits import (
+    MAX_DEPTH,
+    check_item,
+    check_values,
+    item_size,
+    surely_fits,
+    too_deep,
+)
+from dynamorm_lab._ops.wire import dumps
 from dynamorm_lab.errors import CodecError, ValidationError
 
 MAX_ITEM = 400 * 1024
@@ -188,3 +196,22 @@ def test_decimal_and_int_texts_from_the_codec_are_measured() -> None:
     negative_three_digits = (3 + 1) // 2 + 2 + 1
     one_digit = (1 + 1) // 2 + 2
     assert item_size(item) == (1 + negative_three_digits) + (1 + one_digit)
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=4), VALUES, min_size=1, max_size=4))
+def test_an_items_json_never_undercounts_its_size_or_its_depth(item: dict[str, Any]) -> None:
+    """What bulk writes rely on to skip the walk: the JSON is at least the DynamoDB size,
+    and holds at least as many "M"/"L" markers as levels of nesting."""
+    encoded = dumps({"PutRequest": {"Item": item}})
+    assert len(encoded) >= item_size(item)
+    markers = encoded.count(b'"M":') + encoded.count(b'"L":')
+    assert markers >= max(depth(av) for av in item.values())
+
+
+def test_an_item_proved_by_its_json_needs_no_walk_and_a_large_one_is_walked() -> None:
+    small = {"pk": {"S": "p"}, "n": {"N": "1"}}
+    assert surely_fits(dumps(small))
+    near = {"pk": {"S": "p"}, "text": {"S": "x" * 409_580}}  # fits; its JSON is too long
+    assert not surely_fits(dumps(near)) and check_item(near) <= 400 * 1024
+    deep = nest(40)
+    assert not surely_fits(dumps({"d": deep}))
