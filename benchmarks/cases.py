@@ -425,37 +425,16 @@ def batch_case(server: Server, items: list[dict[str, Any]], sizes: Sizes) -> lis
     interleave(get_contenders, sizes.server_repeats)
 
     to_write = items[:writes]
-    serializer = TypeSerializer()
     dl_objects = data.dl_objects(to_write, data.WriteItem)
-    pynamo_objects = data.pynamo_objects(server.pynamo_write, to_write)
-    write_table = server.table(data.WRITE_TABLE)
 
     def dl_write() -> int:
         report = conn.batch_write(dl_objects)
         return report.written
 
-    def client_write() -> int:
-        wire = [{k: serializer.serialize(v) for k, v in item.items()} for item in to_write]
-        return _client_write(client, data.WRITE_TABLE, wire)
-
-    def resource_write() -> int:
-        with write_table.batch_writer() as writer:
-            for item in to_write:
-                writer.put_item(Item=item)
-        return len(to_write)
-
-    def pynamo_write() -> int:
-        with server.pynamo_write.batch_write() as batch:
-            for obj in pynamo_objects:
-                batch.save(obj)
-        return len(pynamo_objects)
-
-    check = count_is(len(to_write))
     write_contenders = [
-        Contender("dynamorm_lab conn.batch_write (models)", dl_write, check, ours=True),
-        Contender(CLIENT, client_write, check),
-        Contender("boto3 resource batch_writer", resource_write, check),
-        Contender("PynamoDB Model.batch_write", pynamo_write, check),
+        Contender("dynamorm_lab conn.batch_write (models)", dl_write, count_is(len(to_write)),
+                  ours=True),
+        *_their_writes(server, to_write),
     ]
     interleave(write_contenders, sizes.server_repeats)
     return [
@@ -475,16 +454,12 @@ def batch_case(server: Server, items: list[dict[str, Any]], sizes: Sizes) -> lis
     ]
 
 
-def bulk_write_case(server: Server, items: list[dict[str, Any]], sizes: Sizes) -> Case:
-    """Writes from data: dicts and a DataFrame into a table, against every tool's bulk put."""
-    conn, client = server.conn, server.client
-    table = data.WRITE_TABLE
+def _their_writes(server: Server, items: list[dict[str, Any]]) -> list[Contender]:
+    """boto3's client and resource and PynamoDB putting `items` into the write table."""
+    client, table = server.client, data.WRITE_TABLE
     serializer = TypeSerializer()
-    frame = pd.DataFrame(items)
-    objects = data.dl_objects(items, data.WriteItem)
     pynamo_objects = data.pynamo_objects(server.pynamo_write, items)
     write_table = server.table(table)
-    repeats = max(2, sizes.server_repeats // 2)
 
     def client_write() -> int:
         wire = [{k: serializer.serialize(v) for k, v in item.items()} for item in items]
@@ -502,6 +477,20 @@ def bulk_write_case(server: Server, items: list[dict[str, Any]], sizes: Sizes) -
                 batch.save(obj)
         return len(pynamo_objects)
 
+    check = count_is(len(items))
+    return [Contender(CLIENT, client_write, check),
+            Contender("boto3 resource batch_writer", resource_write, check),
+            Contender("PynamoDB Model.batch_write", pynamo_write, check)]
+
+
+def bulk_write_case(server: Server, items: list[dict[str, Any]], sizes: Sizes) -> Case:
+    """Writes from data: dicts and a DataFrame into a table, against every tool's bulk put."""
+    conn = server.conn
+    table = data.WRITE_TABLE
+    frame = pd.DataFrame(items)
+    objects = data.dl_objects(items, data.WriteItem)
+    repeats = max(2, sizes.server_repeats // 2)
+
     def wrangler_write() -> int:
         wr.dynamodb.put_df(frame, table_name=table, boto3_session=server.session)
         return len(frame)
@@ -516,9 +505,7 @@ def bulk_write_case(server: Server, items: list[dict[str, Any]], sizes: Sizes) -
                   lambda: conn.put_frame(table, frame).written, check, ours=True),
         Contender("dynamorm_lab db.batch_write (models)",
                   lambda: conn.batch_write(objects).written, check, ours=True),
-        Contender(CLIENT, client_write, check),
-        Contender("boto3 resource batch_writer", resource_write, check),
-        Contender("PynamoDB Model.batch_write", pynamo_write, check),
+        *_their_writes(server, items),
         Contender("awswrangler put_df", wrangler_write, check),
     ]
     interleave(contenders, repeats)
@@ -544,24 +531,26 @@ def export_memory_case(url: str, sizes: Sizes) -> Case:
         subprocess.run([sys.executable, str(script), url, "fill", str(count)], check=True,
                        capture_output=True)
     contenders = []
-    for count in (small, large):
-        for mode in ("parquet", "pandas"):
-            label = ("dynamorm_lab Query.to_parquet" if mode == "parquet"
-                     else "dynamorm_lab Query.to_pandas") + f", {count:,} items"
+    runs = [(small, "baseline"), *((c, m) for c in (small, large) for m in ("parquet", "pandas"))]
+    for count, mode in runs:
+        label = {"parquet": f"dynamorm_lab Query.to_parquet, {count:,} items",
+                 "pandas": f"dynamorm_lab Query.to_pandas, {count:,} items",
+                 "baseline": "the same process, reading nothing"}[mode]
 
-            def run(mode: str = mode, count: int = count) -> int:
-                out = subprocess.run([sys.executable, str(script), url, mode, str(count)],
-                                     check=True, capture_output=True, text=True)
-                return int(out.stdout.split()[-1])
+        def run(mode: str = mode, count: int = count) -> int:
+            out = subprocess.run([sys.executable, str(script), url, mode, str(count)],
+                                 check=True, capture_output=True, text=True)
+            return int(out.stdout.split()[-1])
 
-            contenders.append(Contender(label, run, None, ours=mode == "parquet",
-                                        reference=mode == "pandas"))
+        contenders.append(Contender(label, run, None, ours=mode == "parquet",
+                                    reference=mode != "parquet"))
     for contender in contenders:
         contender.samples = [Sample(None, contender.run() / 1024)]  # KB to MB
     return Case("i", "Peak memory of an export", (
-        f"Peak resident memory (MB) of a fresh process that scans a table of {small:,} or "
-        f"{large:,} items into a Parquet file (`to_parquet`, a chunk of 10,000 rows at a "
-        "time) or into memory (`to_pandas`), less the same process before the read. One run "
-        "each."), contenders, unit="MB", cpu=False, baseline=contenders[0].tool,
+        f"Peak resident memory (MB, `VmHWM`) of a fresh process that scans a table of "
+        f"{small:,} or {large:,} items into a Parquet file (`to_parquet`, a chunk of 10,000 "
+        "rows at a time) or into memory (`to_pandas`), beside the same process with the same "
+        "imports reading nothing. One run each."), contenders, unit="MB", cpu=False,
+        baseline=contenders[1].tool,
         notes=["Constant memory: the export of ten times the items peaks at about the same "
                "memory; the frame grows with the table."])

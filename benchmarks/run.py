@@ -25,13 +25,14 @@ from pathlib import Path
 
 import cases
 import data
+import rates
 import servers
 from report import Case, header, load_average, render_case
 
 import dynamorm_lab as dl
 
 HERE = Path(__file__).resolve().parent
-ALL_CASES = ("a", "b", "c", "d", "e", "f", "g", "h", "i")
+ALL_CASES = ("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")
 
 
 def _local_aws_environment() -> None:
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="small sizes and few repeats (a smoke run)")
     parser.add_argument("--only", default=",".join(ALL_CASES),
-                        help="comma-separated cases to run (default: all of a,b,c,d,e,f,g,h,i)")
+                        help="comma-separated cases to run (default: all of a,b,c,d,e,f,g,h,i,j)")
     parser.add_argument("--profile", action="store_true",
                         help="print a cProfile of dynamorm_lab's scan path (not in RESULTS.md)")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md",
@@ -117,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     if "f" in wanted:
         progress.add(cases.import_case(sizes))
     profile = ""
-    if wanted & {"c", "d", "e", "h", "i"} or args.profile:
+    sections: list[str] = []
+    if wanted & {"c", "d", "e", "h", "i", "j"} or args.profile:
         with servers.dynalite() as url:
             server = cases.Server.open(url)
             server.load(wire)
@@ -132,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
                 progress.add(cases.bulk_write_case(server, items, sizes))
             if "i" in wanted:
                 progress.add(cases.export_memory_case(url, sizes))
+            if "j" in wanted:
+                sections.append(rates.rate_section(url, seconds=5 if args.quick else 30))
+                progress.mark("rate limits measured in")
             if args.profile:
                 profile = _profile_scan(server)
             server.conn.close()
@@ -139,14 +144,14 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     if profile:
         print(profile)
-    if not progress.results:
+    if not progress.results and not sections:
         print(f"no case ran; {args.out} left as it was ({elapsed:.0f} s)")
         return 0
     results = sorted(progress.results, key=lambda case: case.key)
     repeats = f"{sizes.repeats} (in memory) or {sizes.server_repeats} (with the server)"
     text = header(quick=args.quick, items=sizes.items, repeats=repeats, elapsed=elapsed,
                   load=f"{load_at_start} and {load_average()}")
-    text += "\n" + "\n".join(render_case(case) for case in results)
+    text += "\n" + "\n".join([*(render_case(case) for case in results), *sections])
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out} ({elapsed:.0f} s)")
     return 0

@@ -38,7 +38,6 @@ from ._ops.redact import register_secrets
 from ._ops.transport import BotoTransport
 from ._ops.wire import parser_factory
 from .errors import ConnectionFailed, RowsRejected, ValidationError
-from .frames import is_frame, on_partitions
 
 if TYPE_CHECKING:
     from ._core.estimate import Basis
@@ -214,6 +213,8 @@ class Connection:
         one is bad (`RowsRejected` names each by number); ``"skip"`` writes the good ones
         and lists the rest in ``report.rejected``. ``workers`` threads send batches at once;
         ``rate`` caps the write units per second (a number, ``"25%"`` or ``"adaptive"``)."""
+        from .frames import is_frame
+
         options = _load.LoadOptions(on_error, workers, rate, progress)
         if is_frame(frame) == "dask":
             return self._put_dask(table, frame, keep_na=keep_na, options=options)
@@ -225,6 +226,8 @@ class Connection:
         connection of its own, the rate split evenly between partitions. Every row is
         checked first (a pass over every partition); on_error="raise" then writes nothing
         if one is bad."""
+        from .frames import on_partitions
+
         parts = frame.npartitions
         rate = _load.shared_rate(self.transport, table, options.rate, max(1, parts))
         recipe = Recipe.of(self)
@@ -302,7 +305,9 @@ class Connection:
         lone = query.using(None).allow_scan()
         parts = segments if read.operation == "Scan" and not read.plan.extra.get(
             "requests") else 1
-        readers = [SegmentRead(recipe, lone.segment(k, of=parts)) for k in range(parts)]
+        share = _reads.divided_rate(self.transport, query, parts)  # one bucket a partition
+        readers = [SegmentRead(recipe, lone.segment(k, of=parts).rate(share))
+                   for k in range(parts)]
         meta = _reads.frame_meta(self.transport, query)
         return dask_frame(readers, meta)
 
@@ -343,10 +348,12 @@ class Connection:
 
     def backfill(self, source: Any, transform: Callable[[Any], Any], *, segments: int = 1,
                  resume: str | None = None, page_size: int | None = None,
-                 progress: bool | None = None) -> BackfillReport:
-        """Transform every item and write back changes conditionally (resumable)."""
+                 progress: bool | None = None, rate: Any = None) -> BackfillReport:
+        """Transform every item and write back changes conditionally (resumable); `rate`
+        caps the read and write units per second (a number, ``"25%"``, ``"adaptive"``)."""
         return _backfill.backfill(self.transport, source, transform, segments=segments,
-                                  resume=resume, page_size=page_size, progress=progress)
+                                  resume=resume, page_size=page_size, progress=progress,
+                                  rate=rate)
 
     def inspect(self, table: str, *, sample: int = 500) -> Profile:
         """Keys, indexes and a bounded sample's attribute types and presence: read once per

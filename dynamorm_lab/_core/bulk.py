@@ -15,7 +15,7 @@ from ..errors import CodecError, ValidationError
 from .codec import AttributeValue, decode_item, encode_item
 from .gcpause import paused_gc
 
-__all__ = ["convert_all", "decode_items", "encode_items"]
+__all__ = ["convert_all", "decode_items", "encode_items", "encode_row"]
 
 
 def convert_all(values: Iterable[Any], convert: Callable[[Any], Any], what: str, *,
@@ -59,3 +59,11 @@ def decode_items(items: Iterable[Mapping[str, AttributeValue]]) -> list[dict[str
     """Wire items to plain dicts (`decode_item` on each), for bulk work."""
     return convert_all(items, decode_item, "wire items", kind=Mapping,
                        expected="a wire item (a dict)")
+
+
+def encode_row(row: Any) -> dict[str, AttributeValue]:
+    """A row of Python values (a bulk write's row) as a wire item, by the codec's rules."""
+    if not isinstance(row, Mapping):
+        raise ValidationError(f"a row must be a dict of attribute values, got "
+                              f"{type(row).__name__}")
+    return encode_item(dict(row))

@@ -149,14 +149,16 @@ class Query:
             raise ValidationError(f"segment index must be from 0 to {of - 1}, got {index!r}")
         return self._with(segments=1, part=(index, of))
 
-    def to_dask(self, *, segments: int = 4) -> Any:
+    def to_dask(self, *, segments: int = 4, rate: Any = None) -> Any:
         """A lazy dask DataFrame with one partition per Scan segment (a Query-served read is
         one partition), each read by the Dask worker that computes it, through a connection
         of its own to the same endpoint or AWS region. Its columns come from the model, or
-        from the connection's sample of the table."""
+        from the connection's sample of the table. `rate` is split evenly between the
+        partitions."""
         if isinstance(segments, bool) or not isinstance(segments, int) or segments < 1:
             raise ValidationError(f"segments must be a positive int, got {segments!r}")
-        return self._connection().to_dask(self, segments=segments)
+        query = self._rated(rate)
+        return query._connection().to_dask(query, segments=segments)
 
     def allow_scan(self, flag: bool = True) -> Query:
         """Allow a full-table Scan even on a table over the connection's scan guard."""

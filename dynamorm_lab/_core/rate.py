@@ -99,8 +99,9 @@ class Limiter:
 
     ``wait()`` before a request; ``spend(units)`` with what it consumed; ``throttled()`` when
     DynamoDB throttled it (an adaptive limiter halves its rate). `history` holds
-    ``(seconds since start, rate)`` at each change, and `achieved()` the units per second so
-    far."""
+    ``(seconds since start, rate)`` at each change, `spending` ``(seconds since start, units
+    spent so far)`` at each spend (to plot the achieved rate), and `achieved()` the units per
+    second so far."""
 
     def __init__(self, per_second: float, *, adaptive: bool = False,
                  ceiling: float | None = None, clock: Callable[[], float] = time.monotonic,
@@ -118,6 +119,7 @@ class Limiter:
         self.spent = 0.0
         self.throttles = 0
         self.history: list[tuple[float, float]] = [(0.0, self.rate)]
+        self.spending: list[tuple[float, float]] = []
 
     def __repr__(self) -> str:
         mode = "adaptive, now " if self.adaptive else ""
@@ -151,6 +153,7 @@ class Limiter:
         with self._lock:
             self._tokens -= units
             self.spent += units
+            self.spending.append((self._clock() - self._started, self.spent))
 
     def throttled(self) -> None:
         """DynamoDB throttled a request: an adaptive limiter halves its rate (and waits a
@@ -162,6 +165,15 @@ class Limiter:
             if self.adaptive:
                 self._set(max(self.floor, self.rate / 2), now)
                 self._tokens = min(self._tokens, 0.0)
+
+    def per_second(self) -> list[tuple[int, float]]:
+        """Units spent in each whole second since the start: ``(second, units)``."""
+        seconds: dict[int, float] = {}
+        before = 0.0
+        for at, total in self.spending:
+            seconds[int(at)] = seconds.get(int(at), 0.0) + total - before
+            before = total
+        return sorted(seconds.items())
 
     def achieved(self) -> float:
         """Units consumed per second since the limiter started."""

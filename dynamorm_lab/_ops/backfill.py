@@ -20,6 +20,7 @@ from .._core.expr import Condition, Placeholders, UpdateAction, Value, attr, com
 from .._core.expr import compile_update as render_update
 from .._core.model import Model
 from .._core.query import Query
+from .._core.rate import Limiter, limiter_for, rate_spec
 from .._core.schema import TableSchema
 from ..errors import (
     ConditionFailed,
@@ -31,7 +32,7 @@ from ..errors import (
 from .crud import save
 from .progress import Progress
 from .reads import run_pages
-from .tables import describe
+from .tables import describe, described
 
 if TYPE_CHECKING:
     from .transport import Transport
@@ -51,6 +52,7 @@ class BackfillReport:
     cursor: str | None = None
     elapsed: float = 0.0
     finished: bool = False
+    limiter: Limiter | None = field(default=None, repr=False)  # the writes' rate limit
 
     def __repr__(self) -> str:
         state = "finished" if self.finished else "resumable"
@@ -60,13 +62,16 @@ class BackfillReport:
 
 def backfill(transport: Transport, source: type[Model] | TableSchema | str,
              transform: Callable[[Any], Any], *, segments: int = 1, resume: str | None = None,
-             page_size: int | None = None, progress: bool | None = None) -> BackfillReport:
+             page_size: int | None = None, progress: bool | None = None,
+             rate: Any = None) -> BackfillReport:
     """Apply `transform` to every item and write back the ones it changed, conditionally.
 
     `transform` receives a model object (for a model) or a plain dict (for a table name) and
     returns the new object/dict, or None to leave the item alone. Items that changed since
-    they were read are not overwritten: they are reported in ``failed``.
+    they were read are not overwritten: they are reported in ``failed``. `rate` limits the
+    Scan's read units and the writes' write units per second (each its own bucket).
     """
+    spec = rate_spec(rate)
     if not callable(transform):
         raise ValidationError("backfill needs a transform function")
     if transport.read_only:
@@ -75,7 +80,10 @@ def backfill(transport: Transport, source: type[Model] | TableSchema | str,
     if isinstance(source, str):
         source = describe(transport, source)
     run = _Backfill(transport, source, transform)
-    query = Query(source, scan=True).as_items().segments(segments).after(resume)
+    run.limiter = run.report.limiter = limiter_for(
+        spec, lambda: described(transport, run.table.name), "write")
+    query = (Query(source, scan=True).as_items().segments(segments).after(resume).rate(spec)
+             .progress(False))  # the backfill shows its own bar
     if page_size:
         query = query.page_size(page_size)
     report = run.report
@@ -117,6 +125,7 @@ class _Backfill:
         self.managed = set(self.model.__dynamorm_attrs__) if self.model is not None else None
         self.versioned = self.model is not None and "version" in self.model.__dynamorm_roles__
         self.report = BackfillReport()
+        self.limiter: Limiter | None = None
 
     def one(self, item: dict[str, Any]) -> None:
         model, report = self.model, self.report
@@ -128,7 +137,7 @@ class _Backfill:
             return
         try:
             if self.versioned:
-                save(transport=self.transport, obj=result, condition=None)
+                self.paced(lambda: save(transport=self.transport, obj=result, condition=None))
                 report.changed += 1
                 return
             after = result.to_item() if isinstance(result, Model) else encode_item(result)
@@ -142,6 +151,20 @@ class _Backfill:
             report.failed.append((key, f"changed by someone else since it was read: {exc}"))
         except DynamormError as exc:
             report.failed.append((key, str(exc)))
+
+    def paced(self, send: Callable[[], Any]) -> Any:
+        """`send()` under the rate limit: a write counts one unit when sent (the rest of
+        what it consumed, when DynamoDB says, afterwards); throttling is reported."""
+        if self.limiter is None:
+            return send()
+        self.limiter.wait()
+        self.limiter.spend(1.0)
+        throttles = self.transport.throttles
+        try:
+            return send()
+        finally:
+            if self.transport.throttles != throttles:
+                self.limiter.throttled()
 
     def write(self, before: dict[str, Any], after: dict[str, Any]) -> bool:
         """Write `after` over `before` if the stored item is still `before`; False if same."""
@@ -166,9 +189,13 @@ class _Backfill:
         params = {"TableName": self.table.name, "Key": key,
                   "UpdateExpression": render_update(actions, ph),
                   "ConditionExpression": compile_condition(condition, ph),
-                  "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+                  "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                  "ReturnConsumedCapacity": "TOTAL"}
         try:
-            self.transport.call("UpdateItem", ph.into(params))
+            response = self.paced(lambda: self.transport.call("UpdateItem", ph.into(params)))
+            consumed = response.get("ConsumedCapacity") if isinstance(response, dict) else None
+            if self.limiter is not None and consumed:
+                self.limiter.spend(float(consumed.get("CapacityUnits", 1.0)) - 1.0)
         except ConditionFailed as exc:
             if not exc.retried:
                 raise

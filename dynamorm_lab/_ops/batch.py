@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -256,6 +255,8 @@ def write_requests(transport: Transport, requests: Iterable[WriteRequest], *,
         for chunk in chunks:
             sender.send(chunk)
         return sender.report
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
     with ThreadPoolExecutor(workers, thread_name_prefix="batch-write") as pool:
         running: set[Future[None]] = set()
         for chunk in chunks:

@@ -23,7 +23,6 @@ from .._core.cursor import encode_cursor
 from .._core.query import Query
 from .._core.results import Stats
 from ..errors import ValidationError
-from ..frames import ParquetParts
 from .reads import chunks, prepare
 
 if TYPE_CHECKING:
@@ -66,6 +65,8 @@ def to_parquet(transport: Transport, query: Query, path: Any, *, rows: int = 10_
 
 def _one_file(transport: Transport, query: Query, target: Path, *, rows: int,
               numbers: str) -> ExportReport:
+    from ..frames import ParquetParts
+
     report = ExportReport(target)
     writer = ParquetParts()
     try:
@@ -100,6 +101,8 @@ def _directory(transport: Transport, query: Query, target: Path, *, rows: int,
     committed = [dict(s) for s in read.start]
     numbers_used = {int(p.stem.split("-")[2]) for p in target.glob("part-*.parquet")}
     counter = max(numbers_used, default=-1) + 1
+    from ..frames import ParquetParts
+
     writer = ParquetParts()
     for chunk in chunks(transport, query, rows=rows, numbers=numbers, per_segment=True):
         segment = chunk.segment or 0

@@ -17,20 +17,22 @@ lists the bad ones in ``report.rejected``. The keys of a load are held to find d
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
 
-from .._core.codec import AttributeValue, key_identity
+from .._core.bulk import encode_row
+from .._core.codec import AttributeValue
+from .._core.gcpause import paused_gc
 from .._core.limits import surely_fits
 from .._core.rate import divided, limiter_for, rate_spec
 from .._core.requests import check_table_item
 from .._core.schema import TableSchema
 from ..errors import CodecError, RowsRejected, ValidationError
-from ..frames import arrow_batch_rows, encode_row, file_rows, frame_chunks, is_frame
 from .batch import RejectedRow, WriteReport, WriteRequest, write_requests
 from .progress import Progress
+from .tables import describe, described
 from .wire import binary_items, dumps, parse_body
 
 if TYPE_CHECKING:
@@ -70,6 +72,13 @@ def _requests(schema: TableSchema, rows: Iterable[Numbered],
     """Each good row as a put request; each bad one into ``report.rejected``."""
     seen: dict[tuple[Any, ...], int] = {}
     names = schema.key_names
+    typed = [(k.name, k.type) for k in (schema.partition, schema.sort) if k is not None]
+
+    def identity(item: dict[str, AttributeValue]) -> tuple[Any, ...]:
+        """The key as DynamoDB compares keys (`key_identity`), for a checked item."""
+        return tuple(Decimal(item[name]["N"]) if kind == "N" else item[name][kind]
+                     for name, kind in typed)
+
     for number, row in rows:
         try:
             item = encode(row)
@@ -79,7 +88,7 @@ def _requests(schema: TableSchema, rows: Iterable[Numbered],
             report.rejected.append(RejectedRow(number, str(exc)))
             continue
         key = {k: item[k] for k in names}
-        first = seen.setdefault(key_identity(key), number)
+        first = seen.setdefault(identity(item), number)
         if first != number:
             report.rejected.append(RejectedRow(
                 number, f"the same key as row {first} ({_key_text(key)}); a load writes each "
@@ -98,15 +107,16 @@ def put_rows(transport: Transport, schema: TableSchema, rows: Iterable[Numbered]
              what: str = "put") -> WriteReport:
     """Write numbered rows into `schema`'s table under `options` (see the module)."""
     report = WriteReport()
-    limiter = limiter_for(rate_spec(options.rate), lambda: _table(transport, schema.name),
+    limiter = limiter_for(rate_spec(options.rate), lambda: described(transport, schema.name),
                           "write")
     requests = _requests(schema, rows, encode, report)
     if options.check_only:  # every row checked, nothing sent (a Dask write's first pass):
         report.written = sum(1 for _ in requests)  # `written` counts the rows that would be
         return report
     if options.on_error == "raise":
-        if in_memory:
-            ready: Iterable[WriteRequest] = list(requests)
+        if in_memory:  # rows already in memory: encoded all at once, the collector paused
+            with paused_gc():
+                ready: Iterable[WriteRequest] = list(requests)
         else:
             ready = _spooled(requests, schema)
         if report.rejected:
@@ -122,12 +132,6 @@ def put_rows(transport: Transport, schema: TableSchema, rows: Iterable[Numbered]
     return sent
 
 
-def _table(transport: Transport, name: str) -> dict[str, Any]:
-    transport.table_stats(name)
-    table = transport.cached_table(name)
-    return table or {}
-
-
 def rejected_message(report: WriteReport, table: str) -> str:
     shown = "; ".join(f"row {r.row}: {r.reason}" for r in report.rejected[:5])
     more = f" (and {len(report.rejected) - 5} more)" if len(report.rejected) > 5 else ""
@@ -140,7 +144,10 @@ def _spooled(requests: Iterable[WriteRequest], schema: TableSchema) -> Iterator[
     """Every request encoded into a spool (memory, then a temporary file) first, then read
     back one by one: the whole load is checked before anything is sent, in flat memory.
     Returned as a generator that is already filled (the check runs now, not when sent)."""
-    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
+    import tempfile
+
+    spool: IO[bytes] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed by read_back
+        max_size=SPOOL_IN_MEMORY)
     for request in requests:
         spool.write(request.encoded())
         spool.write(b"\n")
@@ -163,7 +170,6 @@ def _target(transport: Transport, target: Any) -> tuple[TableSchema, Any]:
     """The live table's schema, and the model when `target` is one (rows then go through
     it: its fields' types, defaults, aliases and timestamps)."""
     from .._core.model import Model
-    from .tables import describe
 
     if isinstance(target, type) and issubclass(target, Model):
         if target.__table__ is None:
@@ -213,6 +219,8 @@ def put_items(transport: Transport, target: Any, items: Iterable[Any], *,
 def put_frame(transport: Transport, target: Any, frame: Any, *, options: LoadOptions,
               keep_na: bool = False) -> WriteReport:
     """A pandas DataFrame or a pyarrow Table, a chunk of rows at a time (see `frames`)."""
+    from ..frames import arrow_batch_rows, frame_chunks, is_frame
+
     kind = is_frame(frame)
     if kind not in ("pandas", "arrow"):
         raise ValidationError(f"put_frame takes a pandas DataFrame or a pyarrow Table, got "
@@ -241,6 +249,8 @@ def put_frame(transport: Transport, target: Any, frame: Any, *, options: LoadOpt
 def load(transport: Transport, target: Any, path: Any, *, options: LoadOptions,
          format: str | None = None, keep_na: bool = False) -> WriteReport:
     """A Parquet, CSV or JSON Lines file (plain or DynamoDB JSON), read in batches."""
+    from ..frames import file_rows
+
     schema, model = _target(transport, target)
     source = file_rows(path, format=format, keep_na=keep_na, key_types={
         k.name: k.type for k in (schema.partition, schema.sort) if k is not None},
@@ -254,7 +264,7 @@ def shared_rate(transport: Transport, target: Any, rate: Any, parts: int) -> Any
     """`rate` split into `parts` equal limits of their own, for writers in other processes
     (Dask workers) that together must keep to it."""
     schema, _model = _target(transport, target)
-    return divided(rate_spec(rate), lambda: _table(transport, schema.name), "write", parts)
+    return divided(rate_spec(rate), lambda: described(transport, schema.name), "write", parts)
 
 
 def renumbered(reports: list[WriteReport], lengths: list[int]) -> WriteReport:

@@ -34,13 +34,14 @@ from .._core.cursor import decode_cursor, encode_cursor, fingerprint
 from .._core.gcpause import paused_gc
 from .._core.planner import Plan, plan
 from .._core.query import Query
-from .._core.rate import Limiter, limiter_for
+from .._core.rate import Limiter, divided, limiter_for
 from .._core.results import Page, Stats
 from ..errors import ScanRefused, ValidationError
 from .batch import get_chunks
 from .progress import Progress
 from .results import Result, frame_spec
 from .samples import SAMPLE, basis, held_profile
+from .tables import described
 from .transport import Transport
 from .wire import binary_items, binary_keys, parse_body, peek_last_key
 
@@ -156,17 +157,13 @@ def prepare(transport: Transport, query: Query) -> Read:
 def _begin(transport: Transport, read: Read) -> _State:
     predicted = read.plan.chosen.predicted
     name = read.query.schema.name
-
-    def table() -> dict[str, Any]:
-        transport.table_stats(name)
-        return transport.cached_table(name) or {}
-
     return _State(read, [dict(s) for s in read.start],
                   Stats(read.operation, name, read.plan.index,
                         segments=len(read.requests),
                         predicted_items=predicted.items if predicted else None,
                         predicted_rcu=predicted.rcu if predicted else None),
-                  limiter=limiter_for(read.query.spec.rate, table, "read"))
+                  limiter=limiter_for(read.query.spec.rate, lambda: described(transport, name),
+                                      "read"))
 
 
 # --- the source -------------------------------------------------------------------------------
@@ -696,3 +693,9 @@ def frame_meta(transport: Transport, query: Query) -> Any:
     builder = FrameBuilder(frame_spec(query, False, "exact"))
     builder.add(profile.items)
     return builder.finish().iloc[:0]
+
+
+def divided_rate(transport: Transport, query: Query, parts: int) -> Any:
+    """The query's read rate split into `parts` equal limits (readers in other processes)."""
+    name = query.schema.name
+    return divided(query.spec.rate, lambda: described(transport, name), "read", parts)

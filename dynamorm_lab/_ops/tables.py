@@ -103,6 +103,12 @@ def delete_table(transport: Transport, model_or_name: Any, *, wait: bool = True,
                    table=name, timeout=timeout)
 
 
+def described(transport: Transport, name: str) -> dict[str, Any]:
+    """The table's DescribeTable body, as the transport caches it (read if not held)."""
+    transport.table_stats(name)
+    return transport.cached_table(name) or {}
+
+
 def exists(transport: Transport, model_or_name: Any) -> bool:
     """True when the table exists (in any status)."""
     try:

@@ -20,15 +20,20 @@ and BOOL); only columns of sets, lists, maps, binary or mixed types decode value
 streamed read converts page by page (`FrameBuilder`) and lets each page go as soon as it is
 converted.
 
-Layer: frames, above the core (its only imports in the package); pandas and pyarrow are
-imported in this package alone, when a frame or table is first built. `ArrowReader` and
+The other way: `frame_chunks`/`arrow_batch_rows` turn frames and Arrow tables back into rows
+of Python values (missing cells left out, float columns as their shortest decimal text),
+`file_rows` reads Parquet, CSV and JSON Lines files in batches, `ParquetParts` writes Parquet
+under one schema, and `dask_frame`/`on_partitions` are the Dask glue.
+
+Layer: frames, above the core (its only imports in the package); pandas, pyarrow and Dask
+are imported in this package alone, when first needed. `ArrowReader` and
 `table_from_chunks` read DynamoDB's JSON with pyarrow; `arrow_from_items` builds the same
 table from wire items already in Python.
 """
 
 from ._arrow import ArrowReader, arrow_from_items, numbers_from_texts, table_from_chunks
 from ._dask import dask_frame, on_partitions, shaped
-from ._files import FORMATS, FileRows, encode_line, encode_row, file_rows
+from ._files import FORMATS, FileRows, encode_line, file_rows
 from ._pandas import (
     FRAME_KINDS,
     FrameBuilder,
@@ -58,7 +63,6 @@ __all__ = [
     "conform",
     "dask_frame",
     "encode_line",
-    "encode_row",
     "file_rows",
     "fits_int64",
     "frame_chunks",

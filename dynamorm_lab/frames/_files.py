@@ -2,13 +2,15 @@
 or DynamoDB JSON) line by line. Nothing reads a whole file at once.
 
 Rows are numbered from 1 (a CSV's header is not a row; a JSON Lines file's rows are its line
-numbers, blank lines skipped). CSV cells of a key attribute typed S are read as text
-("007" stays "007"); other columns are typed by pyarrow (numbers with a fraction are floats,
-stored as their shortest decimal text).
+numbers, blank lines skipped). A CSV's key cells are read as text and typed by the table's
+key schema ("007" stays "007" for an S key; an N key's text is its exact number, and a cell
+that is not one refuses only its row); other columns are typed by pyarrow (numbers with a
+fraction are floats, stored as their shortest decimal text).
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 from collections.abc import Callable, Iterator, Mapping
@@ -17,7 +19,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from .._core.codec import AttributeValue, encode_item
+from .._core.bulk import encode_row
+from .._core.codec import AttributeValue
 from .._core.typed_json import typed_item
 from ..errors import ValidationError
 from ._rows import CHUNK_ROWS, arrow_batch_rows
@@ -53,14 +56,6 @@ def file_format(path: Path, given: str | None) -> str:
     return found
 
 
-def encode_row(row: Any) -> dict[str, AttributeValue]:
-    """A row of Python values as a wire item (the codec's rules)."""
-    if not isinstance(row, Mapping):
-        raise ValidationError(f"a row must be a dict of attribute values, got "
-                              f"{type(row).__name__}")
-    return encode_item(dict(row))
-
-
 def encode_line(row: Any) -> dict[str, AttributeValue]:
     """A JSON Lines row: DynamoDB JSON (``{"Item": {"name": {"S": ...}}}``) or a plain
     object (numbers read as exact Decimals)."""
@@ -89,8 +84,9 @@ def file_rows(path: str | Path, *, format: str | None = None, keep_na: bool = Fa
         total = pq.ParquetFile(path).metadata.num_rows
         return FileRows(path.name, _numbered(_parquet_batches(path), keep_na, float_text),
                         total, encode_row)
-    return FileRows(path.name, _numbered(_csv_batches(path, key_types or {}), keep_na,
-                                         float_text), None, encode_row)
+    keys = dict(key_types or {})
+    return FileRows(path.name, _numbered(_csv_batches(path, keys), keep_na, float_text), None,
+                    _csv_encoder(keys))
 
 
 def _numbered(batches: Iterator[Any], keep_na: bool, float_text: bool,
@@ -113,7 +109,7 @@ def _csv_batches(path: Path, key_types: Mapping[str, str]) -> Iterator[Any]:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    text_keys = {name: pa.string() for name, kind in key_types.items() if kind == "S"}
+    text_keys = {name: pa.string() for name in key_types}  # typed by `_csv_encoder`
     try:
         reader = pcsv.open_csv(path, convert_options=pcsv.ConvertOptions(
             column_types=text_keys, strings_can_be_null=False))
@@ -129,6 +125,22 @@ def _csv_batches(path: Path, key_types: Mapping[str, str]) -> Iterator[Any]:
                 raise ValidationError(f"{path.name}: {exc} (a column's later rows do not fit "
                                       "the type its first rows gave it)") from None
             yield batch
+
+
+def _csv_encoder(key_types: Mapping[str, str]) -> Callable[[Any], dict[str, AttributeValue]]:
+    """Rows of a CSV file, whose key cells were read as text: an N key's text becomes its
+    exact number (a cell that is not a number stays text, and the row is refused for it)."""
+    numbers = [name for name, kind in key_types.items() if kind == "N"]
+
+    def encode(row: Any) -> dict[str, AttributeValue]:
+        for name in numbers:
+            text = row.get(name) if isinstance(row, dict) else None
+            if isinstance(text, str):
+                with contextlib.suppress(ArithmeticError):  # not a number: refused as text
+                    row[name] = Decimal(text.strip())
+        return encode_row(row)
+
+    return encode
 
 
 def _open(path: Path) -> IO[str]:

@@ -1,4 +1,5 @@
-"""The write runner: preview pending puts and deletes, run them, see each item's outcome."""
+"""The write runner: preview pending puts and deletes (or a DataFrame's rows), run them, see
+each item's outcome."""
 
 from __future__ import annotations
 
@@ -18,13 +19,21 @@ class WriteRunner:
     """Preview a batch (or a transaction) of writes, run it with progress, show outcomes."""
 
     def __init__(self, connection: Any = None, *, puts: Iterable[Any] = (),
-                 deletes: Iterable[Any] = (), transaction: bool = False) -> None:
+                 deletes: Iterable[Any] = (), transaction: bool = False,
+                 frame: Any = None, table: Any = None) -> None:
         self.conn = connection if connection is not None else dl.default_connection()
         self.puts = list(puts)
         self.deletes = list(deletes)
         self.transaction = transaction
+        if (frame is None) != (table is None):
+            raise dl.ValidationError("a frame is written to a table: pass frame= and table= "
+                                     "(a table name or a model) together")
+        if frame is not None and (self.puts or self.deletes or transaction):
+            raise dl.ValidationError("write a frame on its own (not with puts, deletes or a "
+                                     "transaction)")
+        self.frame, self.table = frame, table
         self.outcome: Any = None
-        total = len(self.puts) + len(self.deletes)
+        total = len(self.puts) + len(self.deletes) + (len(frame) if frame is not None else 0)
         self.preview = styled(w.HTML(frame_html(self.pending(), limit=200)), "dynamorm-pending")
         self.run_button = styled(w.Button(description=f"Run {total} write(s)",
                                           button_style="warning"), "dynamorm-run-writes")
@@ -43,6 +52,8 @@ class WriteRunner:
     def pending(self) -> Any:
         import pandas as pd
 
+        if self.frame is not None:  # the rows themselves, as they will be put
+            return self.frame
         rows = [{"operation": "put", "table": type(o).__table__, "item": repr(o),
                  "condition": "version checked" if self.transaction else "none (blind write)"}
                 for o in self.puts]
@@ -55,7 +66,8 @@ class WriteRunner:
         """Send the writes; returns the WriteReport (batch) or True (committed transaction)."""
         self.run_button.disabled = True
         try:
-            self.outcome = self._transaction() if self.transaction else self._batch()
+            self.outcome = (self._frame() if self.frame is not None else
+                            self._transaction() if self.transaction else self._batch())
         except dl.DynamormError as exc:
             self.result.value = message("error", str(exc)) + self._cancelled(exc)
             self.outcome = exc
@@ -77,6 +89,18 @@ class WriteRunner:
                    f"{len(report.failed)} failed")
         self.result.value = message("info", summary) + frame_html(pd.DataFrame(outcomes),
                                                                    limit=500)
+        return report
+
+    def _frame(self) -> Any:
+        """Every good row written, every bad one listed by row number (`put_frame` with
+        on_error="skip")."""
+        report = self.conn.put_frame(self.table, self.frame, on_error="skip")
+        self.progress.value = report.written
+        summary = (f"{report.written} row(s) written, {len(report.rejected)} refused, "
+                   f"{len(report.failed)} failed")
+        problems = report.to_pandas()
+        self.result.value = message("info", summary) + (
+            frame_html(problems, limit=500) if len(problems) else "")
         return report
 
     def _transaction(self) -> Any:
@@ -110,5 +134,6 @@ def _table_of(target: Any) -> str:
 
 
 def write_runner(connection: Any = None, **options: Any) -> WriteRunner:
-    """Preview and run puts/deletes (``transaction=True`` for all-or-nothing)."""
+    """Preview and run puts/deletes (``transaction=True`` for all-or-nothing), or a
+    DataFrame's rows (``frame=df, table="Orders"``)."""
     return WriteRunner(connection, **options)

@@ -344,3 +344,18 @@ def test_an_adaptive_write_backs_off_when_throttled_and_loses_nothing(
     assert min(rates) < rates[0], "the adaptive limit never came down"
     assert report.written == 300 and not report.failed
     assert len(stored(conn, table)) == 300
+
+
+def test_a_rate_limited_backfill_keeps_to_its_write_rate(conn: dl.Connection,
+                                                         filled: str) -> None:
+    def double(item: dict[str, Any]) -> dict[str, Any]:
+        return {**item, "n": item["n"] * 2}
+
+    report = conn.backfill(filled, double, rate=200, page_size=100)
+    assert report.finished and (report.changed, report.skipped) == (699, 1)  # 0 * 2 == 0
+    assert not report.failed
+    limiter = report.limiter
+    assert limiter is not None and limiter.spent > 0  # as each server reports it
+    assert limiter.spent <= 200 * (report.elapsed + 1) + 2  # a second's worth, then 200/s
+    assert sorted(int(i["n"]["N"]) for i in raw_scan(conn, filled)) == [
+        2 * n for n in range(700)]

@@ -635,6 +635,26 @@ def test_write_runner_previews_then_writes_everything(conn: dl.Connection,
     assert runner.progress.value == runner.progress.max == 7
 
 
+def test_write_runner_writes_a_frame_and_lists_the_rows_it_refused(
+        conn: dl.Connection, ledger: Any) -> None:
+    import pandas as pd
+
+    tag = uuid.uuid4().hex[:6]
+    frame = pd.DataFrame({"pk": [f"{tag}-a", None, f"{tag}-c"], "amount": [1, 2, 3]})
+    runner = write_runner(conn, frame=frame, table=ledger.__table__)
+    assert len(html_rows(runner.preview.value)) == 3
+    assert runner.run_button.description == "Run 3 write(s)"
+    assert raw_item(conn, ledger.__table__, f"{tag}-a") is None  # nothing sent yet
+    runner.run_button.click()
+    assert raw_item(conn, ledger.__table__, f"{tag}-a")["amount"] == {"N": "1"}
+    assert raw_item(conn, ledger.__table__, f"{tag}-c")["amount"] == {"N": "3"}
+    summary = text_of(runner.result.value)
+    assert summary.startswith("2 row(s) written, 1 refused"), summary
+    assert [r["row"] for r in html_rows(runner.result.value)] == ["2"]
+    with pytest.raises(dl.ValidationError, match="frame= and table="):
+        write_runner(conn, frame=frame)
+
+
 @pytest.mark.needs("transactions")
 def test_write_runner_transaction_with_a_stale_version_writes_nothing(
         conn: dl.Connection, ledger: Any) -> None:

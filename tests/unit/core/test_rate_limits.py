@@ -118,3 +118,30 @@ def test_a_share_or_adaptive_limit_reads_the_table_only_when_needed() -> None:
     adaptive = limiter_for(RateSpec(adaptive=True), table, "read")
     assert adaptive is not None and (adaptive.rate, adaptive.ceiling) == (40, 400)
     assert described == ["DescribeTable", "DescribeTable"]
+
+
+def test_the_spending_per_second_adds_up_to_what_was_spent() -> None:
+    clock = Clock()
+    bucket = limiter(20, clock)
+    for _ in range(50):
+        bucket.wait()
+        bucket.spend(4)
+    seconds = bucket.per_second()
+    assert sum(units for _s, units in seconds) == bucket.spent == 200
+    assert all(units <= 20 + 4 for second, units in seconds if second > 0)
+
+
+def test_a_limit_divided_between_processes_adds_up_to_the_whole() -> None:
+    from dynamorm_lab._core.rate import divided
+
+    def table() -> dict[str, Any]:
+        return {"ProvisionedThroughput": {"ReadCapacityUnits": 800, "WriteCapacityUnits": 80}}
+
+    assert divided(None, table, "read", 4) is None
+    assert divided(RateSpec(units=100), table, "read", 4) == RateSpec(units=25)
+    assert divided(RateSpec(share=0.5), table, "read", 4) == RateSpec(units=100)
+    assert divided(RateSpec(share=0.5), table, "write", 4) == RateSpec(units=10)
+    adaptive = divided(RateSpec(adaptive=True), table, "read", 4)
+    assert adaptive == RateSpec(adaptive=True, ceiling=200)
+    each = limiter_for(adaptive, table, "read")
+    assert each is not None and (each.rate, each.ceiling) == (20, 200)
