@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import types
 import typing
 import uuid
@@ -609,10 +610,10 @@ def test_batches_are_split_at_dynamodbs_limits(strict: Strict, limits: Any) -> N
     Doc, conn = limits, strict.conn
     bodies: list[dict[str, Any]] = []
 
-    def record(params: dict[str, Any], **kwargs: Any) -> None:
-        bodies.append(params)
+    def record(request: Any, **kwargs: Any) -> None:  # the body as it goes on the wire
+        bodies.append(json.loads(request.body))
 
-    event = "before-parameter-build.dynamodb"
+    event = "before-send.dynamodb"
     conn.on(f"{event}.BatchWriteItem", record, unique_id="strict-batch-writes")
     conn.on(f"{event}.BatchGetItem", record, unique_id="strict-batch-gets")
     try:
@@ -625,6 +626,7 @@ def test_batches_are_split_at_dynamodbs_limits(strict: Strict, limits: Any) -> N
         iter(b["RequestItems"].values()))]
     gets = [len(next(iter(b["RequestItems"].values()))["Keys"]) for b in bodies
             if "Keys" in next(iter(b["RequestItems"].values()))]
+    assert {t for b in bodies for t in b["RequestItems"]} == {Doc.__table__}
     assert writes == [25, 1]
     assert gets == [100, 1]
 

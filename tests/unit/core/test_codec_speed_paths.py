@@ -105,7 +105,9 @@ def test_decoded_objects_keep_their_values_without_a_separate_dict() -> None:
     before = len(gc.get_objects())
     kept = [order.from_item(item) for _ in range(100)]
     per_object = (len(gc.get_objects()) - before - 1) / len(kept)
-    assert per_object == 1 + tracked_values  # the object and its values, no __dict__
+    # the object and its values, no __dict__ (which would add a whole object each: 100 more);
+    # rounded, because another thread of the suite (a server) may free an object meanwhile
+    assert round(per_object) == 1 + tracked_values
     assert kept[0].tags == {"a"} and kept[0].to_dict()["pk"] == "p"
 
 
