@@ -3,17 +3,32 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# each target installs what its job needs: the lab only the `lab` extra, the docs only `docs`,
+# the tests everything (the development tools, the lab and the docs)
+LAB_STAMP  := $(VENV)/.lab-installed
+DOCS_STAMP := $(VENV)/.docs-installed
+PIP := $(BIN)/python -m pip install --quiet
 
 DYNALITE := tools/node_modules/.bin/dynalite
 
-.PHONY: test lab check lint typecheck unit integration browser bench clean chromium
+.PHONY: test lab docs check lint typecheck unit integration browser bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
+	$(PIP) --upgrade pip
+	$(PIP) -e ".[dev,lab,docs]"
+	touch $@ $(LAB_STAMP) $(DOCS_STAMP)
+
+$(LAB_STAMP): pyproject.toml | $(BIN)/python
+	$(PIP) --upgrade pip
+	$(PIP) -e ".[lab]"
+	touch $@
+
+$(DOCS_STAMP): pyproject.toml | $(BIN)/python
+	$(PIP) --upgrade pip
+	$(PIP) -e ".[docs]"
 	touch $@
 
 # dynalite: a second, strict local server (validates requests the way DynamoDB does)
@@ -27,16 +42,22 @@ chromium:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-## test: set up everything the tests need, then lint, type-check and run the whole suite:
-## once on moto (unit, integration, browser, example notebooks), then the integration tests
-## again on dynalite, which validates every request strictly as DynamoDB does
-test: $(STAMP) $(DYNALITE) chromium check
+## test: set up everything the tests need, then lint, type-check, build the docs (a broken
+## reference fails) and run the whole suite: once on moto (unit, integration, browser, example
+## notebooks), then the integration tests again on dynalite, which validates every request
+## strictly as DynamoDB does
+test: $(STAMP) $(DYNALITE) chromium check docs
 	$(BIN)/python -m pytest
 	DYNAMORM_TEST_BACKEND=dynalite $(BIN)/python -m pytest tests/integration tests/claims
 
 ## lab: JupyterLab on examples/, opening the quickstart (the embedded server starts in the kernel)
-lab: $(STAMP)
+lab: $(LAB_STAMP)
 	cd examples && ../$(BIN)/jupyter lab --ip=127.0.0.1 --allow-root 01-quickstart.ipynb
+
+## docs: the documentation site into site/ (mkdocs.yml); every warning is an error.
+## NO_MKDOCS_2_WARNING is Material for MkDocs' own switch for its notice about MkDocs 2.0
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 check: lint typecheck
 
@@ -62,4 +83,4 @@ bench: $(STAMP) $(DYNALITE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis artifacts *.egg-info \
-	  tools/node_modules
+	  tools/node_modules site .cache/mkdocs-jupyter

@@ -519,8 +519,8 @@ def bulk_write_case(server: Server, items: list[dict[str, Any]], sizes: Sizes) -
                "nesting, duplicate keys) before the first request, encodes each item once "
                "and sends the request body it built (botocore still signs and retries it).",
                "botocore's per-request work (signing, HTTP, hooks) is the same for every "
-               "tool and is most of what dynamorm_lab's writes cost: see the note in the "
-               "README."])
+               "tool and is most of what dynamorm_lab's writes cost: see the note in "
+               "docs/performance.md."])
 
 
 def export_memory_case(url: str, sizes: Sizes) -> Case:

@@ -12,11 +12,14 @@ import copy
 import logging
 import os
 import re
+import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._core import cursor as _cursor
+from ._core import display as _display
 from ._core import session as _session
 from ._core.expr import UpdateAction
 from ._core.retry import RetryPolicy
@@ -88,12 +91,28 @@ class Connection:
     endpoint_url: str | None = None
     profile: str | None = None
     server: LocalServer | None = None
+    # the last ListTables (when, names), shared with read-only views: see known_tables
+    _listing: dict[str, tuple[float, list[str]]] = field(default_factory=dict, init=False)
+    _confirm_writes: bool = False
+    _account_of: Callable[[], str | None] | None = None  # STS, for a connection to AWS
+    _asked: dict[str, str | None] = field(default_factory=dict, init=False)  # once each
 
     def __repr__(self) -> str:
         where = self.endpoint_url or f"AWS {self.region}"
         extra = f" profile={self.profile}" if self.profile else ""
         mode = " read-only" if self.read_only else ""
         return f"<Connection {self.target} {where}{extra}{mode}>"
+
+    def _repr_html_(self) -> str:
+        """What a notebook shows for ``db``: where it points, in words, and how it behaves."""
+        def yes_no(flag: bool) -> str:
+            return "yes" if flag else "no"
+
+        return _display.card(f"Connected to {self.where}", [
+            ("region", self.region), ("profile", self.profile or ""),
+            ("read-only", yes_no(self.read_only)),
+            ("asks before writes in cells", yes_no(self.confirm_writes)),
+            ("models use it by default", yes_no(_session.current() is self))])
 
     # --- the transport's settings and hooks ---
     read_only = _setting("read_only", "Every write is refused before it is sent.")
@@ -116,6 +135,28 @@ class Connection:
     @property
     def is_local(self) -> bool:
         return self.server is not None
+
+    @property
+    def confirm_writes(self) -> bool:
+        """Whether ``%%dynamo`` asks before each destructive statement (``connect(...,
+        confirm_writes=True)``), as ``--yes`` skips."""
+        return self._confirm_writes
+
+    @property
+    def account(self) -> str | None:
+        """The AWS account id this connection acts in (STS GetCallerIdentity with its own
+        credentials, asked once); None for the embedded server and other endpoints, or when
+        it cannot be known."""
+        if "account" not in self._asked:
+            self._asked["account"] = self._account_of() if self._account_of else None
+        return self._asked["account"]
+
+    @property
+    def where(self) -> str:
+        """What this connection talks to, in words, as notices and ``%%dynamo``'s
+        confirm_writes questions name it: the embedded server, an endpoint, or the AWS
+        account, region and profile."""
+        return _where(self)
 
     def on(self, event: str, handler: Callable[..., Any], *, unique_id: str | None = None) -> None:
         """Register a botocore event handler (e.g. ``"before-send.dynamodb"``), for logging,
@@ -238,6 +279,7 @@ class Connection:
         found = _load.renumbered([report for _length, report in checked], lengths)
         if found.rejected and options.on_error == "raise":
             raise RowsRejected(_load.rejected_message(found, name), report=found, table=name)
+        self.transport.before_write("BatchWriteItem", {"TableName": name})  # workers write
         write = PartitionWrite(recipe, table, keep_na, options.workers, rate)
         written = on_partitions(frame, write)
         report = _load.renumbered([r for _length, r in written], lengths)
@@ -383,6 +425,7 @@ class Connection:
             del samples[key]
         for name in [table] if table is not None else self.tables():
             self.transport.forget_stats(name)
+        self._listing.clear()  # a table made, dropped or changed: list them again
 
     def model(self, table: str, *, sample: int = 500, name: str | None = None) -> type[Model]:
         """A working model class for a live table, inferred from a bounded sample."""
@@ -423,7 +466,42 @@ class Connection:
 
     def tables(self) -> list[str]:
         """The names of every table, in order."""
-        return _tables.list_tables(self.transport)
+        names = _tables.list_tables(self.transport)
+        self._listing["tables"] = (time.monotonic(), names)
+        return list(names)
+
+    # --- names it holds, for completion in cells: never a Scan ---
+    def known_tables(self, *, max_age: float = 60.0) -> list[str]:
+        """Table names without a request when it can: the last `tables()` listing (if
+        younger than `max_age` seconds, and not dropped by `forget`) plus the tables it
+        holds a sample of; else one ListTables."""
+        listed = self._listing.get("tables")
+        if listed is None or time.monotonic() - listed[0] > max_age:
+            self.tables()
+            listed = self._listing["tables"]
+        held = {name for name, _size in self.transport.samples}
+        return sorted(set(listed[1]) | held)
+
+    def attribute_names(self, table: str) -> list[str]:
+        """The attribute names of `table` it knows without reading items: the keys of the
+        table and its indexes (one DescribeTable, then held) and every attribute of a
+        sample it holds. Raises `TableNotFound`."""
+        schema = self._held_schema(table)
+        names = set(schema.key_names).union(*(index.key_names for index in schema.indexes))
+        for (name, _size), profile in self.transport.samples.items():
+            if name == table:
+                names.update(profile.attributes)
+        return sorted(names)
+
+    def index_names(self, table: str) -> list[str]:
+        """The names of `table`'s indexes (one DescribeTable, then held)."""
+        return [index.name for index in self._held_schema(table).indexes]
+
+    def _held_schema(self, table: str) -> TableSchema:
+        """The schema of the DescribeTable it holds of `table`, read once if it holds none."""
+        description = (self.transport.cached_table(table)
+                       or _tables.described(self.transport, table))
+        return TableSchema.from_description(description)
 
     def close(self) -> None:
         """Close the client's connection pool (the embedded server keeps running).
@@ -454,9 +532,11 @@ class Recipe:
 
     def connect(self) -> Connection:
         target = None if self.endpoint_url else "aws"
-        return connect(target, region=self.region, profile=self.profile,
+        conn = connect(target, region=self.region, profile=self.profile,
                        endpoint_url=self.endpoint_url, read_only=self.read_only,
                        scan_guard=self.scan_guard, make_default=False)
+        conn.transport.on_first_write = None  # the connection it copies said so already
+        return conn
 
 
 @dataclass(frozen=True)
@@ -534,17 +614,21 @@ def connect(
     retry_policy: RetryPolicy | None = None,
     cursor_key: bytes | str | None = None,
     make_default: bool | None = None,
+    confirm_writes: bool = False,
 ) -> Connection:
     """Connect to DynamoDB; with no AWS configuration, start the embedded local server.
 
     Args:
         target: None (AWS if configured, else local), "local", "aws", or an endpoint URL.
-        region, profile: as in the AWS CLI; credentials come from the standard AWS chain
+        region: as in the AWS CLI.
+        profile: as in the AWS CLI; credentials come from the standard AWS chain
             (environment, shared files, SSO, process, container and instance roles).
         endpoint_url: any DynamoDB-compatible endpoint (dynalite, DynamoDB Local, ...).
         read_only: refuse every write before sending it.
-        max_attempts, connect_timeout, read_timeout: botocore's retry and timeout settings
-            (standard retry mode: exponential backoff with jitter on throttling and 5xx).
+        max_attempts: botocore's number of retries (standard retry mode: exponential
+            backoff with jitter on throttling and 5xx).
+        connect_timeout: botocore's connect timeout, in seconds.
+        read_timeout: botocore's read timeout, in seconds.
         scan_guard: a query the planner can only serve with a Scan is refused on a table
             holding more items than this (None: never refuse); `.allow_scan()` overrides.
         retry_policy: backoff for unprocessed batch items and keys (on top of botocore's own
@@ -556,6 +640,11 @@ def connect(
             none. None (the default): this connection becomes the default only when there is
             none yet, so a later connection never redirects models silently; True: make it
             the default now (as `use()` does); False: never.
+        confirm_writes: ``%%dynamo`` asks before each destructive statement (as if it
+            lacked ``--yes``); read back as `Connection.confirm_writes`.
+
+    On AWS, the first write or table change the connection sends names the account and
+    region it is about to change, once (a calm note in a notebook, a log warning elsewhere).
     """
     global _told_local  # noqa: PLW0603 - the "using local" notice is printed once per process
     if target is not None and not isinstance(target, str):
@@ -563,6 +652,9 @@ def connect(
                               f"got {type(target).__name__}")
     if max_attempts < 1 or connect_timeout <= 0 or read_timeout <= 0:
         raise ValidationError("max_attempts must be >= 1 and timeouts must be positive")
+    if not isinstance(confirm_writes, bool):
+        raise ValidationError(f"confirm_writes takes True or False, got "
+                              f"{type(confirm_writes).__name__}")
     if target and target.startswith(("http://", "https://")):
         endpoint_url, target = target, "endpoint"
     elif target == "endpoint" and not endpoint_url:
@@ -582,8 +674,7 @@ def connect(
 
         server = shared_server()
         if target is None and not _told_local:
-            told = "no AWS configuration found; using the embedded local DynamoDB at " + (
-                f"{server.endpoint_url} (data lives in this process)")
+            told = "No AWS configuration found: connected to"
             _told_local = True
         target, endpoint_url = "local", server.endpoint_url
         region = region or _LOCAL_REGION
@@ -595,22 +686,29 @@ def connect(
         if not _aws_configured(profile):
             key_id = secret = "local"
     else:
+        told = "Connected to" if target is None else None  # AWS, found configured
         target = "aws"
-    client, region = _make_client(
+    client, region, account_of = _make_client(
         region=region, profile=profile, endpoint_url=endpoint_url, key_id=key_id, secret=secret,
         max_attempts=max_attempts, connect_timeout=connect_timeout, read_timeout=read_timeout,
         pool=max_pool_connections)
     transport = BotoTransport(client, read_only=read_only, retry_policy=retry_policy,
                               scan_guard=scan_guard, cursor_key=_cursor.cursor_key(cursor_key))
     connection = Connection(transport, target=target or "aws", region=region,
-                            endpoint_url=endpoint_url, profile=profile, server=server)
+                            endpoint_url=endpoint_url, profile=profile, server=server,
+                            _confirm_writes=confirm_writes,
+                            _account_of=account_of if target == "aws" else None)
+    if connection.target == "aws":
+        transport.on_first_write = _first_write_notice(connection)
     first = make_default is None and _session.current() is None
     if make_default or first:
         _session.set_default(connection)
-        told = (f"{told}; models use it by default" if told else
-                f"models now use {connection!r} by default (switch with dl.use(other))")
+        told = (f"{told or 'Connected to'} {_where(connection)}; models use it by default "
+                "(switch with dl.use(other))")
+    elif told:
+        told = f"{told} {_where(connection)}"
     if told:  # at most one notice a connect() (a notebook shows it once)
-        log.warning("dynamorm_lab: %s", told)
+        notice(told)
     return connection
 
 
@@ -625,15 +723,74 @@ def use(connection: Connection) -> Connection:
                               f"{type(connection).__name__}")
     if _session.current() is not connection:
         _session.set_default(connection)
-        log.warning("dynamorm_lab: models now use %r by default (switch with dl.use(other))",
-                    connection)
+        notice(f"Models now use {_where(connection)} by default (switch with dl.use(other))")
     return connection
+
+
+def notice(message: str) -> None:
+    """Tell the person at the keyboard, once: in a notebook a calm one-line note in the cell
+    (not stderr, which JupyterLab paints red); elsewhere a warning of the "dynamorm_lab"
+    logger, as before."""
+    shell = _notebook_shell()
+    if shell is None:
+        log.warning("dynamorm_lab: %s", message)
+        return
+    log.info("dynamorm_lab: %s", message)
+    try:
+        shell.display_pub.publish(data={"text/plain": message,
+                                        "text/html": _display.note(message)}, metadata={})
+    except Exception:  # a notice must never break the call that gave it
+        log.warning("dynamorm_lab: %s", message)
+
+
+def _notebook_shell() -> Any:
+    """The IPython kernel's shell when this runs in a notebook (one that shows HTML), else
+    None; IPython is looked up only if something already imported it."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return None
+    try:
+        shell = ipython.get_ipython()
+    except Exception:
+        return None
+    return shell if type(shell).__name__ == "ZMQInteractiveShell" else None
+
+
+def _where(conn: Connection) -> str:
+    """What a connection talks to, in words: the embedded server and how long its data
+    lives, an endpoint, or the AWS account, region and profile."""
+    if conn.is_local:
+        return (f"the embedded local DynamoDB at {conn.endpoint_url} (data lives in this "
+                "Python process and is gone when it stops)")
+    if conn.target != "aws":
+        return f"the DynamoDB-compatible endpoint {conn.endpoint_url} (region {conn.region})"
+    account = f"AWS account {conn.account}" if conn.account else "AWS (account unknown)"
+    profile = conn.profile or os.environ.get("AWS_PROFILE")
+    return (f"{account}, region {conn.region}" + (f", profile {profile}" if profile else "")
+            + (f", through {conn.endpoint_url}" if conn.endpoint_url else ""))
+
+
+def _first_write_notice(conn: Connection) -> Callable[[str, dict[str, Any]], None]:
+    """The transport's ``on_first_write`` hook: name the account and region the first
+    write or table change is about to change."""
+    def tell(operation: str, params: dict[str, Any]) -> None:
+        tables = ([params["TableName"]] if "TableName" in params else
+                  list(params.get("RequestItems", {})) or list(dict.fromkeys(
+                      str(entry.get("TableName")) for action in params.get("TransactItems", [])
+                      for entry in action.values())))
+        on = f" on {', '.join(tables)}" if tables else ""
+        notice(f"About to change {_where(conn)}: {operation}{on} (the first write of this "
+               "connection; said once)")
+
+    return tell
 
 
 def _make_client(*, region: str | None, profile: str | None, endpoint_url: str | None,
                  key_id: str | None, secret: str | None, max_attempts: int,
-                 connect_timeout: float, read_timeout: float, pool: int) -> tuple[Any, str]:
-    """One botocore client, its read responses parsed as the library asks (`wire`)."""
+                 connect_timeout: float, read_timeout: float, pool: int,
+                 ) -> tuple[Any, str, Callable[[], str | None]]:
+    """One botocore client, its read responses parsed as the library asks (`wire`); its
+    region; and how to ask STS for the account its credentials act in."""
     import boto3
     import botocore.session
     from botocore.config import Config
@@ -666,7 +823,18 @@ def _make_client(*, region: str | None, profile: str | None, endpoint_url: str |
     if credentials is not None:  # keep them out of botocore's DEBUG request dumps
         frozen = credentials.get_frozen_credentials()
         register_secrets(frozen.secret_key, frozen.token)
-    return client, region
+
+    def account_of() -> str | None:
+        """Best effort, one attempt: any failure (no network, no permission) is None."""
+        try:
+            sts = session.client("sts", config=Config(
+                retries={"max_attempts": 1, "mode": "standard"},
+                connect_timeout=connect_timeout, read_timeout=read_timeout), **extra)
+            return str(sts.get_caller_identity()["Account"])
+        except Exception:
+            return None
+
+    return client, region, account_of
 
 
 def default_connection() -> Connection:

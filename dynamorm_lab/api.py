@@ -31,7 +31,7 @@ from ._core.schema import Index, IndexSpec, KeyAttribute, TableSchema, gsi
 from ._core.types import Kind, TypeNode
 from ._ops.advise import Advice
 from ._ops.backfill import BackfillReport
-from ._ops.batch import RejectedRow, RetryPolicy, WriteFailure, WriteReport
+from ._ops.batch import RejectedRow, RetryPolicy, SampleLoad, WriteFailure, WriteReport
 from ._ops.export import ExportReport
 from ._ops.migrate import Change, MigrationPlan, SchemaDiff
 from ._ops.results import Result
@@ -62,7 +62,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:  # the lazily loaded names (LAZY), for type checkers
-    from .lang._parser import parse
+    from .lang._parser import KEYWORDS, StatementWrite, parse, statement_writes
     from .lang._run import StatementResult, advise, execute, query_of
     from .samples import SAMPLES, export_json, import_json, import_workbench_model, load_sample
 
@@ -91,6 +91,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(); with the hook, dynamorm_lab.__all_
     "IndexSpec",
     "ItemAlreadyExists",
     "ItemNotFound",
+    "KEYWORDS",
     "KeyAttribute",
     "Kind",
     "Limiter",
@@ -113,9 +114,11 @@ __all__ = [  # noqa: RUF022 - plain sorted(); with the hook, dynamorm_lab.__all_
     "RetryPolicy",
     "RowsRejected",
     "SAMPLES",
+    "SampleLoad",
     "ScanRefused",
     "SchemaDiff",
     "StatementResult",
+    "StatementWrite",
     "Stats",
     "TableNotFound",
     "TableSchema",
@@ -152,6 +155,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(); with the hook, dynamorm_lab.__all_
     "query_of",
     "registry",
     "schema",
+    "statement_writes",
     "use",
 ]
 
@@ -160,6 +164,8 @@ LAZY = {  # public too, loaded on first use: not needed to import the ORM
     "import_workbench_model": "samples", "load_sample": "samples",
     "execute": "lang._run", "StatementResult": "lang._run", "parse": "lang._parser",
     "advise": "lang._run", "query_of": "lang._run",
+    "KEYWORDS": "lang._parser", "StatementWrite": "lang._parser",
+    "statement_writes": "lang._parser",
 }
 
 

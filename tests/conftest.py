@@ -161,3 +161,10 @@ def shell() -> Iterator[Any]:
         for name in set(vars(builtins)) - names_before:
             delattr(builtins, name)
         _session.set_default(default_before)
+
+
+@pytest.fixture(scope="module")
+def magic(ip: Any) -> Any:
+    """The ``%dynamo`` magic registered in the module's shell (its ``ip`` fixture says which
+    connections it holds)."""
+    return ip.magics_manager.registry["DynamoMagic"]

@@ -145,3 +145,57 @@ class FakeTransport:
 
     def operations(self) -> list[str]:
         return [operation for operation, _params, _parse in self.calls]
+
+
+# --- what a browsable (itables/DataTables) result table holds -----------------------------------
+
+def datatable(fragment: str) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows of the one browsable table in an HTML output, as the browser
+    gets them: DataTables' options hold the header as HTML (`table_html`) and the rows as a
+    JSON text (`data_json`) whose cells are HTML (entities decoded here)."""
+    import html
+    import re
+
+    found = re.findall(r'"(table_html|data_json)": ("(?:[^"\\]|\\.)*")', fragment)
+    options = {name: json.loads(text) for name, text in found}
+    assert set(options) == {"table_html", "data_json"} and len(found) == 2, fragment[:300]
+    header = [html.unescape(cell) for cell in
+              re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", options["table_html"], flags=re.S)]
+    rows = [[html.unescape(cell) for cell in row] for row in json.loads(options["data_json"])]
+    return header, rows
+
+
+# --- what an HTML output shows a person -------------------------------------------------------
+
+def html_tables(fragment: str) -> list[list[list[str]]]:
+    """Every <table> of an HTML fragment: its rows (header rows included), each a list of
+    its cells' texts (entities decoded), in order."""
+    from html.parser import HTMLParser
+
+    class Tables(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.tables: list[list[list[str]]] = []
+            self.cell: list[str] | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "table":
+                self.tables.append([])
+            elif tag == "tr" and self.tables:
+                self.tables[-1].append([])
+            elif tag in ("td", "th"):
+                self.cell = []
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in ("td", "th") and self.cell is not None and self.tables:
+                self.tables[-1][-1].append("".join(self.cell))
+                self.cell = None
+
+        def handle_data(self, data: str) -> None:
+            if self.cell is not None:
+                self.cell.append(data)
+
+    parser = Tables()
+    parser.feed(fragment)
+    parser.close()
+    return parser.tables

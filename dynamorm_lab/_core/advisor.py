@@ -123,12 +123,10 @@ class Proposal:
 
     def row(self, shown: Sequence[str]) -> dict[str, Any]:
         index = self.index
-        projection = index.projection + (
-            f" ({', '.join(index.non_key_attributes)})" if index.non_key_attributes else "")
         return {
             "table": self.table, "index": index.name,
             "partition_key": ", ".join(map(str, index.partition_keys)),
-            "sort_key": ", ".join(map(str, index.sort_keys)), "projection": projection,
+            "sort_key": ", ".join(map(str, index.sort_keys)), "projection": index.projection_text,
             "serves": "; ".join(shown[i] for i in self.serves),
             "predicted_rcu_now": self.rcu_before, "predicted_rcu_with_index": self.rcu_after,
             "read_savings_rcu": self.read_savings, "index_items": _rounded(self.index_items),

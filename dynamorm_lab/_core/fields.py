@@ -80,15 +80,19 @@ def field(
     """Declare a model field's default and its DynamoDB role.
 
     Args:
-        default, default_factory: the value a new object gets when none is passed.
+        default: the value a new object gets when none is passed.
+        default_factory: called for that value instead (for lists, dicts, ...).
         name: the DynamoDB attribute name, when it differs from the Python name.
-        partition_key, sort_key: the table's primary key.
-        gsi_partition, gsi_sort: this field is the partition/sort key of the named global
-            secondary index(es); declare projections with the class keyword ``projections=``.
+        partition_key: this field is the table's partition key.
+        sort_key: this field is the table's sort key.
+        gsi_partition: this field is the partition key of the named global secondary
+            index(es); declare projections with the class keyword ``projections=``.
+        gsi_sort: this field is the sort key of the named global secondary index(es).
         lsi_sort: this field is the sort key of the named local secondary index(es).
         version: an int incremented on every write, checked for optimistic locking.
         ttl: an aware datetime stored as epoch seconds, DynamoDB's time-to-live attribute.
-        created_at, updated_at: aware datetimes set by the library on writes.
+        created_at: an aware datetime set by the library when the item is first written.
+        updated_at: an aware datetime set by the library on every write.
         as_set: store a list of str/int/Decimal/bytes as a DynamoDB set (order is not kept).
         as_json: store the value as a JSON string (numbers kept exact).
         omit_empty: do not store empty strings, lists, maps or sets.

@@ -243,6 +243,12 @@ class Model:
     ...     info: dict[str, Any] = field(default_factory=dict)
 
     A model without ``table=`` is a nested model, stored as a map inside another model.
+
+    Two class keywords state what the data guarantees, for the planner's sparse-index
+    checks (``db.model_source`` writes them from what a sample showed):
+    ``assumed_present=["genre"]`` names attributes every item has, and
+    ``copresent={"GSI1-PK": ["GSI1-SK"]}`` says an item holding the first attribute holds
+    the others too. Give attribute names (or the fields' Python names).
     """
 
     __table__: ClassVar[str | None] = None
@@ -251,6 +257,8 @@ class Model:
     __dynamorm_specs__: ClassVar[dict[str, tuple[Any, FieldSpec]]] = {}
     __dynamorm_schema__: ClassVar[TableSchema | None] = None
     __dynamorm_roles__: ClassVar[dict[str, Field]] = {}
+    __dynamorm_assumed__: ClassVar[frozenset[str]] = frozenset()  # assumed_present=
+    __dynamorm_copresent__: ClassVar[Mapping[str, frozenset[str]]] = {}  # copresent=
     _codec: ClassVar[ModelCodec | None] = None
 
     def __init_subclass__(
@@ -259,10 +267,13 @@ class Model:
         table: str | None = None,
         projections: Mapping[str, Projection | list[str] | tuple[str, ...]] | None = None,
         indexes: Mapping[str, IndexSpec] | None = None,
+        assumed_present: Iterable[str] | None = None,
+        copresent: Mapping[str, Iterable[str]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init_subclass__(**kwargs)
         _build_model(cls, table, dict(projections or {}), dict(indexes or {}))
+        _state_presence(cls, assumed_present, copresent)
 
     def __init__(self, **values: Any) -> None:
         cls = type(self)
@@ -546,6 +557,38 @@ def _build_model(cls: type[Model], table: str | None, projections: dict[str, Any
             setattr(cls, f.py_name, f.make_default())
     if table is not None:
         registry.register(cls)
+
+
+def _state_presence(cls: type[Model], assumed: Iterable[str] | None,
+                    copresent: Mapping[str, Iterable[str]] | None) -> None:
+    """Keep ``assumed_present=`` and ``copresent=`` as attribute names, where the planner
+    reads them (inherited by subclasses unless they state their own)."""
+    by_name = {**{f.attr_name: f.attr_name for f in cls.__dynamorm_attrs__.values()},
+               **{f.py_name: f.attr_name for f in cls.__dynamorm_attrs__.values()}}
+
+    def names(value: Any, keyword: str) -> frozenset[str]:
+        if isinstance(value, str) or not isinstance(value, Iterable) or not all(
+                isinstance(n, str) for n in value):
+            raise ModelDefinitionError(f"{keyword} takes a list of attribute names, got "
+                                       f"{value!r:.60}", model=cls.__name__)
+        unknown = [n for n in value if n not in by_name]
+        if unknown:
+            raise ModelDefinitionError(
+                f"{keyword} names {', '.join(map(repr, unknown))}, which the model does not "
+                f"declare (its attributes: {', '.join(cls.__dynamorm_attrs__)})",
+                model=cls.__name__)
+        return frozenset(by_name[n] for n in value)
+
+    if assumed is not None:
+        cls.__dynamorm_assumed__ = names(assumed, "assumed_present=")
+    if copresent is not None:
+        if not isinstance(copresent, Mapping):
+            raise ModelDefinitionError("copresent= takes a dict of attribute name to the "
+                                       f"names always present with it, got {copresent!r:.60}",
+                                       model=cls.__name__)
+        cls.__dynamorm_copresent__ = {
+            next(iter(names([k], "copresent="))): names(v, f"copresent[{k!r}]")
+            for k, v in copresent.items()}
 
 
 def _key_attribute(f: Field) -> KeyAttribute:

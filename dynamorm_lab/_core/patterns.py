@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import AccessPatternError, ValidationError
+from . import display
 from .planner import Plan
 from .query import Query
 from .types import Kind
@@ -105,15 +106,13 @@ class PatternReport:
             lines.append(f"  {mark} {check.model}: {check.name!r}: {told}")
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        import html
+    def __repr__(self) -> str:
+        return f"<PatternReport {str(self).splitlines()[0]}>"
 
-        rows = self.rows()
-        head = "".join(f"<th>{html.escape(k)}</th>" for k in rows[0]) if rows else ""
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r.values())
-                       + "</tr>" for r in rows)
-        title = str(self).splitlines()[0]
-        return f"<p><b>{html.escape(title)}</b></p><table><tr>{head}</tr>{body}</table>"
+    def _repr_html_(self) -> str:
+        """How many hold, then one row per pattern (a cross and the problem where one
+        fails)."""
+        return display.card(str(self).splitlines()[0], body=display.table(self.rows()))
 
 
 def check_access_patterns(*models: type[Any]) -> PatternReport:

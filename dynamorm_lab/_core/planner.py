@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ..errors import ValidationError
+from . import display
 from .codec import key_identity
 from .estimate import (
     ON_DEMAND_RCU,
@@ -201,20 +202,20 @@ class Plan:
             for c in self.candidates
         ]
 
-    def _repr_html_(self) -> str:
-        import html
-
+    def _repr_html_(self, *, title: str | None = None) -> str:
+        """The sentence once (or `title`, a statement's summary that holds it), then every
+        candidate: the chosen one marked, usable or not, why, and its predicted cost."""
         rows = self.rows()
-        head = "".join(f"<th>{html.escape(name)}</th>" for name in rows[0]) if rows else ""
-        body = "".join("<tr>" + "".join(
-            f"<td>{'' if value is None else html.escape(str(value))}</td>"
-            for value in row.values()) + "</tr>" for row in rows)
-        table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-        note = (f"<p><b>Suggestion:</b> {html.escape(self.suggestion)}</p>"
-                if self.suggestion else "")
-        if self.extra.get("basis"):
-            note += f"<p>Predictions rest on {html.escape(self.extra['basis'])}.</p>"
-        return f"<p><b>{html.escape(self.sentence)}</b></p>{table}{note}"
+        columns = [name for name in (rows[0] if rows else {}) if name != "chosen"]
+        foot = [f"Suggestion: {self.suggestion}" if self.suggestion else "",
+                f"Predictions rest on {self.extra['basis']}." if self.extra.get("basis") else ""]
+        return display.card(title or self.sentence, body=display.table(
+            rows, columns, labels=_COLUMN_LABELS, marked=lambda row: row["chosen"]), foot=foot)
+
+
+_COLUMN_LABELS = {"key_condition": "key condition", "predicted_items": "items read",
+                  "predicted_pages": "pages", "predicted_rcu": "read units",
+                  "predicted_seconds": "seconds"}
 
 
 # --- analysis of the conditions -------------------------------------------------------------

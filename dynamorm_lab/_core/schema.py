@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import DynamoDBError, ValidationError
+from . import display
 
 __all__ = ["Index", "IndexSpec", "KeyAttribute", "Projection", "TableSchema",
            "check_table_name", "gsi", "gsi_source"]
@@ -99,6 +100,12 @@ class Index:
         if self.projection == "INCLUDE":
             names |= set(self.non_key_attributes)
         return frozenset(names)
+
+    @property
+    def projection_text(self) -> str:
+        """The projection as DESCRIBE shows it: ``ALL``, ``INCLUDE (title, size)``."""
+        attributes = f" ({', '.join(self.non_key_attributes)})" if self.non_key_attributes else ""
+        return f"{self.projection}{attributes}"
 
     def describe(self) -> str:
         keys = " + ".join(_listed(keys) for keys in (self.partition_keys, self.sort_keys)
@@ -197,6 +204,56 @@ class TableSchema:
         raise ValidationError(
             f"table {self.name} has no index {name!r} (its indexes: {known})", table=self.name
         )
+
+    def rows(self) -> list[dict[str, str]]:
+        """One row for the table's key and one per index: kind, name, partition key, sort
+        key and projection (what DESCRIBE shows)."""
+        def row(kind: str, name: str, keys: TableSchema | Index, projection: str,
+                ) -> dict[str, str]:
+            return {"kind": kind, "name": name,
+                    "partition_key": ", ".join(map(str, keys.partition_keys)),
+                    "sort_key": ", ".join(map(str, keys.sort_keys)), "projection": projection}
+
+        return [row("table", self.name, self, "ALL"),
+                *(row(i.kind, i.name, i, i.projection_text) for i in self.indexes)]
+
+    def figures(self) -> list[tuple[str, Any]]:
+        """What to show of the table as (label, value) pairs: its key and TTL and, for a
+        live table, DescribeTable's item count, size (or that the server reports none),
+        billing, stream and status."""
+        extra = self.extra
+        shown: list[tuple[str, Any]] = [
+            ("key", " + ".join(str(k) for k in (self.partition, self.sort) if k))]
+        if "ItemCount" in extra:
+            shown.append(("items", extra["ItemCount"]))
+        if "TableSizeBytes" in extra:
+            size_bytes = extra["TableSizeBytes"]
+            shown.append(("size", "not reported by the server"
+                          if not size_bytes and extra.get("ItemCount") else
+                          display.size(size_bytes)))
+        shown.append(("TTL", self.ttl_attribute or "off"))
+        if extra:
+            stream = extra.get("StreamSpecification", {})
+            shown += [("billing", extra.get("BillingModeSummary", {}).get(
+                "BillingMode", "PROVISIONED")), ("stream", stream.get("StreamViewType", "on")
+                                                  if stream.get("StreamEnabled") else "off")]
+        if "TableStatus" in extra:
+            shown.append(("status", extra["TableStatus"]))
+        return shown
+
+    def __repr__(self) -> str:
+        facts = dict(self.figures())
+        items = f"; {display.count(facts['items'], 'item')}" if "items" in facts else ""
+        indexes = "".join(f"; {index.describe()}" for index in self.indexes)
+        return f"<TableSchema {self.name}: key {facts['key']}{indexes}{items}>"
+
+    def _repr_html_(self) -> str:
+        """The table's figures, then its key and indexes."""
+        foot = ["DynamoDB refreshes the item count and size about every six hours."
+                if "ItemCount" in self.extra else ""]
+        return display.card(f"Table {self.name}", self.figures()[1:], body=display.table(
+            self.rows(), labels={"partition_key": "partition key", "sort_key": "sort key"}),
+            foot=foot)
 
     def attribute_definitions(self) -> list[dict[str, str]]:
         """Every key attribute of the table and its indexes, once each."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._core import advisor as _advisor
+from .._core import display
 from .._core.query import Query
 from ..errors import ValidationError
 from ..frames import table_frame
@@ -33,13 +34,21 @@ class Advice(_advisor.Advice):
         return table_frame(self.rows(), columns=list(_advisor.COLUMNS))
 
     def _repr_html_(self) -> str:
-        frame = self.to_pandas()
-        parts = [f"<p><b>{html.escape(self.summary())}</b></p>"]
-        if len(frame):
-            parts.append(str(frame.to_html(index=False, escape=True, na_rep="")))
-            parts.append(f"<pre>{html.escape(self.model_code())}</pre>")
-        parts += [f"<pre>{html.escape(str(m))}</pre>" for m in self.migrations.values()]
-        return "".join(parts)
+        """The summary, each proposed index with its trade-off, the model code, and each
+        migration (a dry run)."""
+        body = ""
+        if self.proposals:
+            body = display.table(self.rows(), _advisor.COLUMNS, labels=_LABELS)
+            body += f"<pre>{html.escape(self.model_code())}</pre>"
+        body += "".join(m._repr_html_() for m in self.migrations.values())
+        return display.card(self.summary(), body=body)
+
+
+_LABELS = {"partition_key": "partition key", "sort_key": "sort key",
+           "predicted_rcu_now": "read units now", "predicted_rcu_with_index":
+           "read units with it", "read_savings_rcu": "read units saved", "index_items":
+           "index items", "storage_bytes": "bytes stored",
+           "write_units_per_item_written": "write units per item written"}
 
 
 def advise(transport: Transport, queries: Sequence[Query]) -> Advice:

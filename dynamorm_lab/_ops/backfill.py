@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._core import display
 from .._core.codec import decode_item, encode_item
 from .._core.expr import Condition, Placeholders, UpdateAction, Value, attr, compile_condition
 from .._core.expr import compile_update as render_update
@@ -54,10 +55,25 @@ class BackfillReport:
     finished: bool = False
     limiter: Limiter | None = field(default=None, repr=False)  # the writes' rate limit
 
+    @property
+    def headline(self) -> str:
+        """``120 items changed of 500 read, 3 skipped, 0 failed (finished)``."""
+        state = "finished" if self.finished else "resumable with report.cursor"
+        return (f"{display.count(self.changed, 'item')} changed of "
+                f"{display.number(self.read)} read, {display.number(self.skipped)} skipped, "
+                f"{display.number(len(self.failed))} failed ({state})")
+
     def __repr__(self) -> str:
-        state = "finished" if self.finished else "resumable"
-        return (f"<BackfillReport read={self.read} changed={self.changed} skipped={self.skipped}"
-                f" failed={len(self.failed)} ({state})>")
+        return f"<BackfillReport {self.headline}>"
+
+    def _repr_html_(self) -> str:
+        """The headline, the figures, and the first items not written back (why)."""
+        facts = [("pages", self.pages), ("seconds", round(self.elapsed, 2)),
+                 ("resume with", self.cursor if not self.finished else None)]
+        failed = [{"key": display.item_text(decode_item(key)), "why": why}
+                  for key, why in self.failed]
+        return display.card(self.headline, facts,
+                            body=display.table(failed, limit=20) if failed else "")
 
 
 def backfill(transport: Transport, source: type[Model] | TableSchema | str,

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .._core.codec import key_identity
+from .._core import display
+from .._core.codec import decode_item, key_identity
 from .._core.rate import Limiter
 from .._core.retry import RetryPolicy
 from ..errors import DynamormError, ReadOnlyError, Throttled, ValidationError
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
     from .transport import Transport
 
 __all__ = [
-    "MAX_GET_KEYS", "MAX_WRITE_ITEMS", "RejectedRow", "RetryPolicy", "WriteFailure", "WriteReport",
-    "WriteRequest", "get_chunks", "get_keys", "key_identity", "request_body",
+    "MAX_GET_KEYS", "MAX_WRITE_ITEMS", "RejectedRow", "RetryPolicy", "SampleLoad", "WriteFailure",
+    "WriteReport", "WriteRequest", "get_chunks", "get_keys", "key_identity", "request_body",
     "write_requests",
 ]
 
@@ -163,25 +164,97 @@ class WriteReport:
         self.unsent += other.unsent
         self.rejected += other.rejected
 
+    @property
+    def headline(self) -> str:
+        """The important figures in words: ``4,609 items written in 185 requests``."""
+        text = (f"{display.count(self.written, 'item')} written in "
+                f"{display.count(self.requests, 'request')}")
+        problems = [display.count(n, word, word) for n, word in (
+            (len(self.failed), "failed"), (len(self.unsent), "unsent"),
+            (len(self.rejected), "rejected")) if n]
+        return text + (f" ({', '.join(problems)})" if problems else "")
+
     def __repr__(self) -> str:
-        unsent = f" unsent={len(self.unsent)}" if self.unsent else ""
-        rejected = f" rejected={len(self.rejected)}" if self.rejected else ""
-        return (f"<WriteReport written={self.written} requests={self.requests} "
-                f"retried={self.retried} failed={len(self.failed)}{unsent}{rejected}>")
+        retried = f", {display.number(self.retried)} retried" if self.retried else ""
+        unsent = f", {display.number(len(self.unsent))} unsent" if self.unsent else ""
+        rejected = f", {display.number(len(self.rejected))} rejected" if self.rejected else ""
+        return (f"<WriteReport {display.number(self.written)} written, "
+                f"{display.number(len(self.failed))} failed, "
+                f"{display.count(self.requests, 'request')}{retried}{unsent}{rejected}>")
 
-    def to_pandas(self) -> Any:
-        """One row per failed, unsent or rejected write (empty when everything was
-        written); a rejected row has its row number and no table operation."""
-        from ..frames import table_frame
+    def _repr_html_(self) -> str:
+        """The headline, the figures, and the first writes that did not happen (why)."""
+        facts = [("written", self.written), ("requests", self.requests),
+                 ("retried", self.retried or None), ("failed", len(self.failed) or None),
+                 ("unsent", len(self.unsent) or None),
+                 ("rejected before sending", len(self.rejected) or None),
+                 ("write units", self.capacity or None)]
+        problems = [{**row, "key_or_item": display.item_text(decode_item(row["key_or_item"]))
+                     if row["key_or_item"] else None} for row in self._problems()]
+        body = display.table(problems, limit=20) if problems else ""
+        return display.card(self.headline, facts, body=body)
 
+    def _problems(self) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = [
             {"table": f.table, "operation": next(iter(f.request)), "row": None,
              "key_or_item": f.key_or_item, "reason": f.reason}
             for f in [*self.failed, *self.unsent]]
         rows += [{"table": None, "operation": "rejected", "row": r.row, "key_or_item": None,
                   "reason": r.reason} for r in self.rejected]
-        return table_frame(rows, columns=["table", "operation", "row", "key_or_item",
-                                          "reason"])
+        return rows
+
+    def to_pandas(self) -> Any:
+        """One row per failed, unsent or rejected write (empty when everything was
+        written); a rejected row has its row number and no table operation."""
+        from ..frames import table_frame
+
+        return table_frame(self._problems(), columns=["table", "operation", "row",
+                                                      "key_or_item", "reason"])
+
+
+class SampleLoad(Mapping[str, WriteReport]):
+    """What loading a data set wrote, table by table: a read-only mapping of table name to
+    its `WriteReport` (``load["Movies"].written``), shown as one row per table."""
+
+    def __init__(self, reports: Mapping[str, WriteReport], name: str | None = None) -> None:
+        self._reports = dict(reports)
+        self.name = name
+
+    def __getitem__(self, table: str) -> WriteReport:
+        return self._reports[table]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._reports)
+
+    def __len__(self) -> int:
+        return len(self._reports)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every item of every table was written."""
+        return all(report.ok for report in self._reports.values())
+
+    def __repr__(self) -> str:
+        lines = [f"{table}: {report.headline}" for table, report in self._reports.items()]
+        return f"<SampleLoad {'; '.join(lines) or 'nothing written'}>"
+
+    def __str__(self) -> str:
+        return display.text_table(self.rows())
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per table: items written, requests, retried, failed."""
+        return [{"table": table, "items written": r.written, "requests": r.requests,
+                 "retried": r.retried, "failed": len(r.failed) + len(r.unsent) + len(
+                     r.rejected)} for table, r in self._reports.items()]
+
+    def _repr_html_(self) -> str:
+        """The totals, then a row per table: items written, requests, retried, failed."""
+        written = sum(r.written for r in self._reports.values())
+        requests = sum(r.requests for r in self._reports.values())
+        title = (f"{self.name + ': ' if self.name else ''}{display.count(written, 'item')} "
+                 f"written to {display.count(len(self), 'table')} in "
+                 f"{display.count(requests, 'request')}")
+        return display.card(title, body=display.table(self.rows(), keep_blank=True))
 
 
 @dataclass

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._core import display
 from .._core.cursor import encode_cursor
 from .._core.query import Query
 from .._core.results import Stats
@@ -43,10 +44,23 @@ class ExportReport:
     stats: Stats | None = None
     resumed: bool = False
 
-    def __repr__(self) -> str:
+    @property
+    def headline(self) -> str:
+        """``12,345 rows exported to 3 files at out/``."""
         again = " (resumed)" if self.resumed else ""
-        return (f"<ExportReport {self.rows:,} rows in {len(self.files)} file(s) at "
-                f"{self.path}{again}>")
+        return (f"{display.count(self.rows, 'row')} exported to "
+                f"{display.count(len(self.files), 'file')} at {self.path}{again}")
+
+    def __repr__(self) -> str:
+        return f"<ExportReport {self.headline}>"
+
+    def _repr_html_(self) -> str:
+        """The headline, what the read cost, and the files written."""
+        files = [{"file": str(f.relative_to(self.path)) if f != self.path else f.name}
+                 for f in self.files]
+        return display.card(self.headline, [("read", self.stats.summary() if self.stats
+                                             else None)],
+                            body=display.table(files, limit=20) if len(files) > 1 else "")
 
 
 def to_parquet(transport: Transport, query: Query, path: Any, *, rows: int = 10_000,

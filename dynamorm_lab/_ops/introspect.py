@@ -136,26 +136,35 @@ def model_source(prof: Profile, *, name: str | None = None, imports: bool = True
     declared = _declared_indexes(prof.schema, {p.attribute: p.py_name for p in plans})
     if declared:
         keywords.append(f"indexes={{{declared}}}")
+    assumed = sorted(prof.always_present() - set(prof.schema.key_names))
+    if assumed:  # what the sample showed, stated for the planner (see Model)
+        keywords.append(f"assumed_present={assumed!r}")
+    copresent = {k: sorted(v) for k, v in sorted(prof.copresent().items())}
+    if copresent:
+        keywords.append(f"copresent={copresent!r}")
+    if copresent and len(keywords[-1]) > 80:  # one attribute a line
+        keywords[-1] = "\n".join(["copresent={", *(f"        {k!r}: {v!r},"
+                                                   for k, v in copresent.items()), "    }"])
     lines = []
     if imports:
         lines += ["from datetime import datetime", "from decimal import Decimal",
                   "from typing import Any", "", "import dynamorm_lab as dl", "", ""]
-    lines.append(f"class {class_name}(dl.Model, {', '.join(keywords)}):")
+    header = f"class {class_name}(dl.Model, {', '.join(keywords)}):"
+    if len(header) > 99 or "\n" in header:  # one keyword a line
+        header = "\n".join([f"class {class_name}(", "    dl.Model,",
+                            *(f"    {k}," for k in keywords), "):"])
+    lines.append(header)
     today = _dt.date.today().isoformat()
+    stated = ("\n\n    assumed_present and copresent state what the sample showed; the "
+              "planner\n    relies on them for sparse indexes.\n    " if assumed or copresent
+              else "")
     lines.append(f'    """Introspected from {prof.schema.name}: {prof.sampled} item(s) sampled on '
-                 f'{today}."""')
+                 f'{today}.{stated}"""')
     lines.append("")
     for plan in plans:
         value = f" = dl.field({', '.join(plan.options)})" if plan.options else ""
         comment = f"  # in {plan.share:.0%} of sampled items" if plan.share < 1 else ""
         lines.append(f"    {plan.py_name}: {plan.annotation}{value}{comment}")
-    assumed = sorted(prof.always_present() - set(prof.schema.key_names))
-    copresent = {k: sorted(v) for k, v in sorted(prof.copresent().items())}
-    lines.append("")
-    lines.append("    # What the sample showed; the planner states these as assumptions.")
-    lines.append(f"    __dynamorm_assumed__ = frozenset({assumed!r})")
-    lines.append("    __dynamorm_copresent__ = {"
-                 + ", ".join(f"{k!r}: frozenset({v!r})" for k, v in copresent.items()) + "}")
     return "\n".join(lines) + "\n"
 
 

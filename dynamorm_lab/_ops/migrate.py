@@ -8,10 +8,10 @@ per UpdateTable, each waited for until ACTIVE; TTL changes) and refuses the ones
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._core import display
 from .._core.model import Model, schema
 from .._core.schema import Index, TableSchema, _index_request
 from ..errors import ValidationError
@@ -69,9 +69,14 @@ class SchemaDiff:
         return table_frame(self.rows(),
                             columns=["kind", "target", "difference", "in_place", "how"])
 
+    def __repr__(self) -> str:
+        return f"<SchemaDiff {str(self).splitlines()[0]}>"
+
     def _repr_html_(self) -> str:
-        table = str(self.to_pandas().to_html(index=False, escape=True))
-        return f"<p><b>{html.escape(str(self).splitlines()[0])}</b></p>{table}"
+        """How many differences, then each: what differs, whether DynamoDB can change it
+        in place, and how."""
+        return display.card(str(self).splitlines()[0], body=display.table(
+            self.rows(), labels={"in_place": "in place"}) if self.changes else "")
 
 
 def _shown(index: Index | None) -> str:
@@ -168,20 +173,39 @@ class MigrationPlan:
     applied: int = 0
     dry_run: bool = True
 
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per step (numbered), then one per refused change (no number)."""
+        rows: list[dict[str, Any]] = [
+            {"step": n + 1, "what": s.description, "request": s.operation,
+             "done": n < self.applied} for n, s in enumerate(self.steps)]
+        rows += [{"step": "", "what": f"REFUSED: {c.target}: {c.detail}", "request": c.how,
+                  "done": False} for c in self.diff.blocking]
+        return rows
+
     def to_pandas(self) -> Any:
+        """`rows` as a DataFrame: step numbers as integers, blank for a refused change."""
         from ..frames import table_frame
 
-        rows = [{"step": n + 1, "what": s.description, "request": s.operation,
-                 "done": n < self.applied} for n, s in enumerate(self.steps)]
-        rows += [{"step": None, "what": f"REFUSED: {c.target}: {c.detail}", "request": c.how,
-                  "done": False} for c in self.diff.blocking]
-        return table_frame(rows, columns=["step", "what", "request", "done"])
+        return table_frame(self.rows(), columns=["step", "what", "request", "done"])
+
+    @property
+    def headline(self) -> str:
+        """``Migration of Movies: 1 step (dry run: nothing was changed)``."""
+        state = "dry run: nothing was changed" if self.dry_run else (
+            f"{display.number(self.applied)} applied")
+        refused = f", {display.number(len(self.diff.blocking))} refused" if (
+            self.diff.blocking) else ""
+        return (f"Migration of {self.table}: {display.count(len(self.steps), 'step')}"
+                f"{refused} ({state})")
+
+    def __repr__(self) -> str:
+        return f"<MigrationPlan {self.headline}>"
 
     def _repr_html_(self) -> str:
-        state = "dry run: nothing was changed" if self.dry_run else (
-            f"{self.applied} of {len(self.steps)} step(s) applied")
-        table = str(self.to_pandas().to_html(index=False, escape=True))
-        return f"<p><b>Migration of {html.escape(self.table)}</b> ({state})</p>{table}"
+        """The headline, then each step (done or not) and each refused change."""
+        rows = self.rows()
+        columns = ["step", "what", "request"] + ([] if self.dry_run else ["done"])
+        return display.card(self.headline, body=display.table(rows, columns) if rows else "")
 
     def __str__(self) -> str:
         lines = [f"migration of {self.table}: {len(self.steps)} step(s)"]

@@ -70,10 +70,11 @@ class Result(Sequence[Any]):
         return list(self.raw)
 
     def _repr_html_(self, limit: int = 50) -> str:
-        frame = self.to_pandas()
-        shown = frame.head(limit).to_html(index=False, escape=True, na_rep="")
-        more = (f"<p>showing {limit} of {len(frame):,} rows</p>" if len(frame) > limit else "")
-        return (f"<p><code>{html.escape(self.stats.summary())}</code></p>{shown}{more}")
+        """The summary, then the rows (browsable past `limit` rows: `frames.result_table`)."""
+        from ..frames import result_table
+
+        table = result_table(self.to_pandas(), limit=limit)
+        return f"<p><code>{html.escape(self.stats.summary())}</code></p>{table}"
 
 
 def _frame_kind(f: Any) -> str | None:

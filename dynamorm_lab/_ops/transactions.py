@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .._core import display
 from .._core.codec import decode_item
 from .._core.expr import Condition, Placeholders, UpdateAction, compile_condition
 from .._core.model import Model
@@ -54,7 +55,8 @@ class CancelledAction:
         return self.model.__name__ if self.model is not None else "item"
 
     def __repr__(self) -> str:
-        return f"<{self.action} {self.target} {self.key}: {self.code}>"
+        key = display.item_text(decode_item(self.key))
+        return f"<{self.action} {self.target} {key}: {self.code}>"
 
 
 @dataclass
@@ -92,9 +94,21 @@ class Transaction:
     def __len__(self) -> int:
         return len(self._actions)
 
+    @property
+    def headline(self) -> str:
+        """``committed: 2 actions`` (or open, sent when its ``with`` block ends)."""
+        state = "committed" if self.committed else "open (sent when its with block ends)"
+        return f"{state}: {display.count(len(self), 'action')}"
+
     def __repr__(self) -> str:
-        state = "committed" if self.committed else "open"
-        return f"<Transaction {len(self)} action(s), {state}, token={self.token}>"
+        return f"<Transaction {self.headline}>"
+
+    def _repr_html_(self) -> str:
+        """The state, the idempotency token, and each action: what, on which item."""
+        rows = [{"action": a.kind, "table": a.table, "key": display.item_text(decode_item(
+            a.key))} for a in self._actions]
+        return display.card(f"Transaction {self.headline}", [("token", self.token)],
+                            body=display.table(rows) if rows else "")
 
     def _add(self, kind: str, entry: dict[str, Any], request: WriteRequest | None, *,
              model: type[Model] | None, key: dict[str, Any], source: Any) -> Transaction:

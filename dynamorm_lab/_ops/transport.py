@@ -5,7 +5,9 @@ written against: `call()`, the settings that shape requests (read-only, the batc
 policy, the scan guard, the cursor key), the cached table figures and the last read's stats.
 `BotoTransport` is it over one botocore client:
 
-- ``call()`` refuses a write on a read-only transport before sending it, reads a response
+- ``call()`` refuses a write on a read-only transport before sending it, runs the
+  ``on_first_write`` hook before its first write (the facade names the AWS account about
+  to change), reads a response
   the way it is asked (botocore's parse, one JSON pass, or the raw body: see `wire`), and
   translates botocore's errors into the library's in one place (`boundary.translate`);
 - ``on()``/``off()`` hook botocore events (logging, metrics, tests);
@@ -94,6 +96,8 @@ class BotoTransport:
         self.samples: dict[tuple[str, int], Any] = {}
         self.history: deque[Any] = deque(maxlen=HISTORY)
         self.throttles = 0
+        # called once, before the first write is sent: (operation, params); set by the facade
+        self.on_first_write: Callable[[str, dict[str, Any]], None] | None = None
         self._local = threading.local()
         events = client.meta.events
         events.register("before-call.dynamodb.BatchWriteItem", swap_body,
@@ -118,10 +122,12 @@ class BotoTransport:
 
     def call(self, operation: str, params: dict[str, Any], *,
              parse: Parse = "botocore", body: bytes | None = None) -> dict[str, Any]:
-        if self.read_only and operation in WRITE_OPERATIONS:
-            raise ReadOnlyError(
-                f"{operation} refused: this connection is read-only (nothing was sent)",
-                table=params.get("TableName"), key=params.get("Key"))
+        if operation in WRITE_OPERATIONS:
+            if self.read_only:
+                raise ReadOnlyError(
+                    f"{operation} refused: this connection is read-only (nothing was sent)",
+                    table=params.get("TableName"), key=params.get("Key"))
+            self.before_write(operation, params)
         method = getattr(self.client, _SNAKE.sub("_", operation).lower())
         mode: Parse = parse if operation in FAST_OPERATIONS else "botocore"
         try:
@@ -136,6 +142,16 @@ class BotoTransport:
         except Exception as exc:  # translated below; non-botocore errors re-raise unchanged
             raise translate(exc, operation, params) from exc
         return response
+
+    def before_write(self, operation: str, params: dict[str, Any]) -> None:
+        """Run `on_first_write` if no write went before (once, whichever thread writes
+        first); for writes this connection has others send (Dask workers), too."""
+        if self.on_first_write is None:
+            return
+        with _COUNT_LOCK:
+            hook, self.on_first_write = self.on_first_write, None
+        if hook is not None:
+            hook(operation, params)
 
     def on(self, event: str, handler: Callable[..., Any], *, unique_id: str | None = None) -> None:
         """Register a botocore event handler (e.g. ``"before-send.dynamodb"``)."""

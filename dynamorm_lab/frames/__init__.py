@@ -25,6 +25,9 @@ of Python values (missing cells left out, float columns as their shortest decima
 `file_rows` reads Parquet, CSV and JSON Lines files in batches, `ParquetParts` writes Parquet
 under one schema, and `dask_frame`/`on_partitions` are the Dask glue.
 
+For people: `result_table` shows a frame as HTML (exact numbers, blanks, markup as text), a
+browsable itables table past the display limit; `html_table` and `cell_text` are its pieces.
+
 Layer: frames, above the core (its only imports in the package); pandas, pyarrow and Dask
 are imported in this package alone, when first needed. `ArrowReader` and
 `table_from_chunks` read DynamoDB's JSON with pyarrow; `arrow_from_items` builds the same
@@ -34,6 +37,7 @@ table from wire items already in Python.
 from ._arrow import ArrowReader, arrow_from_items, numbers_from_texts, table_from_chunks
 from ._dask import dask_frame, on_partitions, shaped
 from ._files import FORMATS, FileRows, encode_line, file_rows
+from ._html import BROWSABLE_ROWS, cell_text, html_table, result_table, text_frame
 from ._pandas import (
     FRAME_KINDS,
     FrameBuilder,
@@ -51,6 +55,7 @@ from ._parquet import ParquetParts, conform
 from ._rows import arrow_batch_rows, frame_chunks, is_frame
 
 __all__ = [
+    "BROWSABLE_ROWS",
     "FORMATS",
     "FRAME_KINDS",
     "ArrowReader",
@@ -60,6 +65,7 @@ __all__ = [
     "ParquetParts",
     "arrow_batch_rows",
     "arrow_from_items",
+    "cell_text",
     "conform",
     "dask_frame",
     "encode_line",
@@ -69,13 +75,16 @@ __all__ = [
     "frame_from_items",
     "frame_records",
     "frame_series",
+    "html_table",
     "integers",
     "is_frame",
     "number_form",
     "numbers_from_texts",
     "on_partitions",
+    "result_table",
     "shaped",
     "spread_rows",
     "table_frame",
     "table_from_chunks",
+    "text_frame",
 ]

@@ -23,14 +23,15 @@ Design choices, and why:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from types import MappingProxyType
+from typing import ClassVar, NamedTuple
 
 from . import _ast as a
 from ._tokens import CONSTANTS, MAX_DEPTH, Token, TokenKind, ValueStream
 
-__all__ = ["MAX_DEPTH", "parse"]
+__all__ = ["KEYWORDS", "MAX_DEPTH", "StatementWrite", "parse", "statement_writes"]
 
 STATEMENT_LIST = ("SELECT, INSERT, UPDATE, DELETE, EXPLAIN, ADVISE, SHOW TABLES, DESCRIBE, "
                   "BEGIN, COMMIT")
@@ -87,6 +88,22 @@ def parse(text: str) -> list[a.Statement]:
     Raises `ParseError` with the line, column and expected tokens of the first problem.
     """
     return _Parser(text).statements()
+
+
+class StatementWrite(NamedTuple):
+    """A statement that changes a table: INSERT, UPDATE or DELETE, the table, its own text."""
+
+    verb: str
+    table: str
+    text: str
+
+
+def statement_writes(text: str) -> list[StatementWrite]:
+    """The writes in ``%%dynamo`` text, in order, found by parsing alone (nothing is sent):
+    what a cell would change, to ask about before running it. EXPLAIN writes nothing; the
+    statements between BEGIN and COMMIT are listed one by one. Raises `ParseError`."""
+    return [StatementWrite(type(s).__name__.upper(), s.source.table, s.text)
+            for s in parse(text) if isinstance(s, a.Insert | a.Update | a.Delete)]
 
 
 def _logical(op: str, parts: list[a.Node]) -> a.Node:
@@ -559,3 +576,14 @@ class _Parser(ValueStream):
         if token.kind in (TokenKind.STRING, TokenKind.VARIABLE) or token.is_punct("?"):
             return self._operand()
         raise self.expected(("a type",), what="a type such as 'S' or 'N'")
+
+
+# The words of the language, for completion: those that start a statement (the parser's
+# table), the others its rules read, and the functions (lower case, as they are written).
+KEYWORDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "statement": tuple(_Parser._STATEMENTS),
+    "clause": tuple(sorted((RESERVED | {"INTO", "VALUE", "BY", "ASC", "DESC", "TABLES",
+                                        "TRANSACTION", "ALL", "MODIFIED", "OLD", "NEW"})
+                           - set(_Parser._STATEMENTS))),
+    "function": tuple(FUNCTIONS),
+})

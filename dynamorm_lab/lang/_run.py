@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._core import display
 from .._core import expr as x
 from .._core.codec import decode_item, encode_item
 from .._core.planner import Plan, equalities, full_key
@@ -34,7 +35,7 @@ from ..errors import (
     TableNotFound,
     ValidationError,
 )
-from ..frames import frame_from_items, frame_records, table_frame
+from ..frames import frame_from_items, frame_records, result_table, table_frame
 from . import _ast as a
 from ._compile import Bindings, condition, path, update_actions, value
 from ._parser import parse
@@ -62,6 +63,7 @@ class StatementResult:
     notes: list[str] = field(default_factory=list)
     stats: Stats | None = None
     advice: Advice | None = None  # ADVISE: the proposals, model code and migrations
+    schema: TableSchema | None = None  # DESCRIBE: the live table
 
     def to_pandas(self) -> Any:
         """The statement's table: its rows, the plan's candidates, or what a write returned
@@ -96,16 +98,19 @@ class StatementResult:
     def _repr_html_(self, limit: int = 50) -> str:
         notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes)
         head = f"<p><code>{html.escape(self.summary)}</code></p>{notes}"
-        if self.kind == "plan" and self.plan is not None:
-            return head + self.plan._repr_html_()
-        if self.advice is not None:
-            return head + self.advice._repr_html_()
+        if self.kind == "plan":  # the summary holds the plan's sentence: said once, as title
+            return (self.plan._repr_html_(title=self.summary) if self.plan is not None
+                    else display.card(self.summary)) + notes
+        if self.kind == "describe" and self.schema is not None:
+            return self.schema._repr_html_() + notes
+        if self.kind in ("write", "transaction") and self.frame is None:
+            return display.note(self.summary) + notes
+        if self.advice is not None:  # its summary is the advice's title: said once
+            return self.advice._repr_html_() + notes
         frame = self.to_pandas()
         if frame is None or (frame.empty and self.kind not in ("rows", "dry_run")):
             return head
-        shown = str(frame.head(limit).to_html(index=False, escape=True, na_rep=""))
-        more = f"<p>showing {limit} of {len(frame):,} rows</p>" if len(frame) > limit else ""
-        return head + shown + more
+        return head + result_table(frame, limit=limit)  # browsable past `limit` rows
 
 
 @dataclass
@@ -361,7 +366,7 @@ class _Runner:
     def describe(self, st: a.Describe) -> StatementResult:
         schema = self.schema(st.source)
         return StatementResult(st, "describe", describe_summary(schema),
-                               frame=describe_frame(schema))
+                               frame=describe_frame(schema), schema=schema)
 
     # --- transactions ---
     def begin(self, st: a.Begin) -> None:
@@ -441,30 +446,20 @@ def _frame(items: Sequence[Mapping[str, Any]]) -> Any:
 
 
 def describe_summary(schema: TableSchema) -> str:
-    """One line: keys, item count, size, TTL, billing."""
-    extra = schema.extra
-    billing = extra.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
-    stream = extra.get("StreamSpecification", {})
-    stream_text = stream.get("StreamViewType", "on") if stream.get("StreamEnabled") else "off"
-    keys = " + ".join(str(k) for k in (schema.partition, schema.sort) if k)
-    return (f"{schema.name}: key {keys}; {extra.get('ItemCount', '?')} items, "
-            f"{extra.get('TableSizeBytes', '?')} bytes; TTL {schema.ttl_attribute or 'off'}; "
-            f"billing {billing}; stream {stream_text}")
+    """One line: keys, item count, size (or that the server reports none), TTL, billing,
+    stream (the figures `TableSchema.figures` shows)."""
+    facts = dict(schema.figures())
+    items = facts.get("items")
+    counted = "? items" if items is None else display.count(items, "item")
+    return (f"{schema.name}: key {facts['key']}; {counted}, size {facts.get('size', '?')}; "
+            f"TTL {facts['TTL']}; billing {facts.get('billing', '?')}; "
+            f"stream {facts.get('stream', '?')}")
 
 
 def describe_frame(schema: TableSchema) -> Any:
     """One row for the table's key and one per index."""
-    rows = [{"kind": "table", "name": schema.name, "partition_key": str(schema.partition),
-             "sort_key": str(schema.sort or ""), "projection": "ALL"}]
-    for index in schema.indexes:
-        projection = index.projection + (
-            f" ({', '.join(index.non_key_attributes)})" if index.non_key_attributes else "")
-        rows.append({"kind": index.kind, "name": index.name,
-                     "partition_key": ", ".join(map(str, index.partition_keys)),
-                     "sort_key": ", ".join(map(str, index.sort_keys)),
-                     "projection": projection})
-    return table_frame(rows, columns=["kind", "name", "partition_key", "sort_key",
-                                      "projection"])
+    return table_frame(schema.rows(), columns=["kind", "name", "partition_key", "sort_key",
+                                               "projection"])
 
 
 def advise(workload: str | Sequence[Any] | None = None,

@@ -7,12 +7,12 @@ UsageError hides the traceback; ``%config DynamoMagic.short_errors = False`` sho
 
 from __future__ import annotations
 
-import shlex
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from IPython.core.error import UsageError
+from IPython.core.error import StdinNotImplementedError, UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import display
 from traitlets import Bool, Int
@@ -23,10 +23,10 @@ from dynamorm_lab import api as dl
 from ._args import (
     SUBCOMMANDS,
     ArgsError,
-    BulkArgs,
-    parse_bulk,
+    full_usage,
     parse_cell_args,
-    parse_connect,
+    parse_subcommand,
+    subcommand_help,
 )
 
 __all__ = ["DynamoMagic"]
@@ -76,8 +76,9 @@ class DynamoMagic(Magics, Configurable):
 
     # --- connections ---
     def connection(self, alias: str | None = None) -> dl.Connection:
-        """The connection a cell runs on: `alias`, else the current one (connecting to the
-        default target first when there is none); read-only when ``read_only`` is set."""
+        """The connection a cell runs on: `alias`, else the current one; when there is none
+        yet, the one model methods use (the notebook's ``db = dl.connect(...)``, or a new
+        connection to the default target); read-only when ``read_only`` is set."""
         if alias is not None:
             if alias not in self.connections:
                 known = ", ".join(self.connections) or "none yet"
@@ -85,7 +86,7 @@ class DynamoMagic(Magics, Configurable):
             conn = self.connections[alias]
         else:
             if self.current is None:
-                self._connect(parse_connect([]))
+                self._adopt(dl.default_connection())
             assert self.current is not None
             conn = self.connections[self.current]
         return conn.as_read_only() if self.read_only else conn
@@ -95,12 +96,15 @@ class DynamoMagic(Magics, Configurable):
         option is honoured or refused: an alias that exists cannot take new options."""
         target, alias = options.target, options.alias
         asked = [flag for flag, given in (("--read-only", options.read_only),
+                                          ("--confirm-writes", options.confirm_writes),
                                           ("--profile", options.profile),
                                           ("--region", options.region),
                                           ("--endpoint", options.endpoint)) if given]
         if alias is None and target in self.connections:
             existing = self.connections[target]
-            if asked and not (asked == ["--read-only"] and existing.read_only):
+            has = {"--read-only": existing.read_only,
+                   "--confirm-writes": existing.confirm_writes}
+            if not all(has.get(flag, False) for flag in asked):
                 raise UsageError(
                     f"%dynamo connect {target}: {target!r} is an existing connection "
                     f"({existing!r}), which cannot take {' '.join(asked)}; to open another "
@@ -112,9 +116,10 @@ class DynamoMagic(Magics, Configurable):
                              f"({self.connections[alias]!r}); switch to it with %dynamo use "
                              f"{alias}, or choose another --alias")
         conn = dl.connect(target, profile=options.profile, region=options.region,
-                          endpoint_url=options.endpoint, read_only=options.read_only)
+                          endpoint_url=options.endpoint, read_only=options.read_only,
+                          confirm_writes=options.confirm_writes)
         if alias is None:
-            alias = conn.target if conn.target != "endpoint" else conn.endpoint_url or "endpoint"
+            alias = _alias_of(conn)
             if alias in self.connections:  # the same place again, under its usual name
                 if asked:
                     conn.close()
@@ -126,6 +131,12 @@ class DynamoMagic(Magics, Configurable):
         self.connections[alias] = conn
         self.current = alias
         return conn
+
+    def _adopt(self, conn: dl.Connection) -> None:
+        """Make an existing connection current under its usual alias (no new connection)."""
+        alias = _alias_of(conn)
+        self.connections.setdefault(alias, conn)
+        self.current = alias
 
     def _use(self, alias: str) -> dl.Connection:
         """``%dynamo use ALIAS``: cells run on ALIAS, and so do model methods given no
@@ -159,12 +170,17 @@ class DynamoMagic(Magics, Configurable):
                 raise UsageError(f"{type(exc).__name__}: {exc}") from None
             raise
 
+    dynamo.__doc__ = full_usage()  # what %dynamo? shows: the whole usage, from the parsers
+
     def _dispatch(self, line: str, cell: str | None) -> Any:
         words = line.split(maxsplit=1)
         if cell is None and words and words[0].lower() in SUBCOMMANDS:
             rest = words[1] if len(words) > 1 else ""
             return self._subcommand(words[0].lower(), rest)
         args = parse_cell_args(line, self._namespace())
+        if args.help:
+            print(full_usage())
+            return None
         if cell is not None and args.statement:
             raise UsageError(f"unexpected text after the options: {args.statement!r} (the "
                              "statement goes in the cell body)")
@@ -172,8 +188,12 @@ class DynamoMagic(Magics, Configurable):
         if not text.strip():
             raise UsageError("nothing to run: write a statement, e.g. "
                              '%dynamo SELECT * FROM "Movies" WHERE "year" = 1985')
-        results = dl.execute(text, self.connection(args.alias), params=args.params,
-                             variables=self._namespace(),
+        conn = self.connection(args.alias)
+        if not self._confirmed(conn, args.yes, (
+                f"{change.verb} on table {change.table}: {change.text}"
+                for change in dl.statement_writes(text))):  # parsed only if it asks
+            return None
+        results = dl.execute(text, conn, params=args.params, variables=self._namespace(),
                              allow_scan=args.allow_scan or self.allow_scan, yes=args.yes,
                              dry_run=args.dry_run)
         if not results:
@@ -191,62 +211,62 @@ class DynamoMagic(Magics, Configurable):
         return _Display(result, self.displaylimit)
 
     def _subcommand(self, name: str, rest: str) -> Any:
-        try:
-            words = shlex.split(rest)
-        except ValueError as exc:
-            raise UsageError(f"%dynamo {name}: {exc} in {rest!r}") from None
+        args = parse_subcommand(name, rest)
+        if args.help:
+            print(subcommand_help(name))
+            return None
         if name == "connect":
-            return self._connect(parse_connect(words))
+            return self._connect(args)
         if name == "use":
-            return self._use(self._one(words, "use ALIAS"))
+            return self._use(args.alias)
         if name == "connections":
             return self.connections_frame()
         if name == "tables":
             return self._shown(dl.execute("SHOW TABLES", self.connection())[0])
         if name == "describe":
-            table = self._one(words, "describe TABLE")
-            return self._shown(dl.execute(f'DESCRIBE "{_quoted(table)}"',
+            return self._shown(dl.execute(f'DESCRIBE "{_quoted(args.table)}"',
                                           self.connection())[0])
         if name == "model":
-            table = self._one(words, "model TABLE")
-            print(self.connection().model_source(table))
+            print(self.connection().model_source(args.table))
             return None
         if name == "refresh":  # what the connection holds of a table, read again on next use
-            if len(words) > 1:
-                raise UsageError("usage: %dynamo refresh [TABLE]")
-            self.connection().forget(words[0] if words else None)
+            self.connection().forget(args.table)
             return None
         if name == "load":
-            return self._load(parse_bulk(name, rest))
+            return self._load(args)
         if name == "export":
-            return self._export(parse_bulk(name, rest))
+            return self._export(args)
         if name == "sample":
-            sample = self._one(words, "sample NAME")
-            reports = dl.load_sample(sample, self.connection(),
-                                     progress=None if self.progress else False)
-            return {table: report for table, report in reports.items()}
-        return self._widget(name, words)
+            sample = args.name  # an unknown one is refused by load_sample, unasked
+            if sample in dl.SAMPLES and not self._confirmed(self.connection(), args.yes,
+                                                            [_sample_change(sample)]):
+                return None
+            return dl.load_sample(sample, self.connection(),  # shows a row per table
+                                  progress=None if self.progress else False)
+        return self._widget(name, args.table)
 
-    def _load(self, args: BulkArgs) -> Any:
+    def _load(self, args: Any) -> Any:
         """``%dynamo load TABLE PATH``: a file into a table, checked whole first."""
-        return self.connection().load(args.first, args.path, format=args.format,
-                                      on_error=args.on_error, workers=args.workers,
-                                      rate=args.rate,
-                                      progress=None if self.progress else False)
+        conn = self.connection()
+        if not self._confirmed(conn, args.yes, [f"load {args.path} into table {args.table}"]):
+            return None
+        return conn.load(args.table, args.path, format=args.format, on_error=args.on_error,
+                         workers=args.workers, rate=args.rate,
+                         progress=None if self.progress else False)
 
-    def _export(self, args: BulkArgs) -> Any:
+    def _export(self, args: Any) -> Any:
         """``%dynamo export SELECT ... TO PATH``: the statement's items to Parquet at
         constant memory."""
-        query = dl.query_of(args.first, self.connection(), variables=self._namespace(),
+        statement, path = args.statement
+        query = dl.query_of(statement, self.connection(), variables=self._namespace(),
                             allow_scan=args.allow_scan or self.allow_scan)
         if args.segments > 1:
             query = query.segments(args.segments)
         if self.progress:
             query = query.progress()
-        return query.to_parquet(args.path, rows=args.rows, rate=args.rate)
+        return query.to_parquet(path, rows=args.rows, rate=args.rate)
 
-    def _widget(self, name: str, words: list[str]) -> Any:
-        table = words[0] if words else None
+    def _widget(self, name: str, table: str | None) -> Any:
         try:
             from dynamorm_lab import widgets
         except ImportError:
@@ -255,11 +275,24 @@ class DynamoMagic(Magics, Configurable):
         return getattr(widgets, "explore" if name == "explore" else "build")(
             self.connection(), table=table)
 
-    @staticmethod
-    def _one(words: list[str], usage: str) -> str:
-        if len(words) != 1:
-            raise UsageError(f"usage: %dynamo {usage}")
-        return words[0]
+    # --- confirm_writes: a question before each change ---
+    def _confirmed(self, conn: dl.Connection, yes: bool, changes: Iterable[str]) -> bool:
+        """On a connection made with ``confirm_writes=True``, ask before each change (y or
+        yes sends it) unless `yes` (``--yes``); False when one is declined, and then nothing
+        is sent. A read-only connection refuses writes anyway, so it asks nothing."""
+        if yes or not conn.confirm_writes or conn.read_only:
+            return True
+        for change in changes:
+            try:
+                answer = input(f"{change}\n  on {conn.where}: send it? [y/N] ")
+            except (EOFError, StdinNotImplementedError):
+                raise UsageError(f"{change}: this connection asks before each write "
+                                 "(confirm_writes=True) and this kernel cannot ask; add --yes "
+                                 "to send it") from None
+            if answer.strip().lower() not in ("y", "yes"):
+                print(f"cancelled, nothing was sent: {change}")
+                return False
+        return True
 
 
 def _frame_of(result: Any) -> Any:
@@ -269,12 +302,24 @@ def _frame_of(result: Any) -> Any:
     return frame
 
 
+def _alias_of(conn: dl.Connection) -> str:
+    """A connection's usual alias: its target ("local", "aws") or its endpoint's URL."""
+    return conn.target if conn.target != "endpoint" else conn.endpoint_url or "endpoint"
+
+
 def _quoted(name: str) -> str:
     return name.replace('"', '""')
 
 
+def _sample_change(name: str) -> str:
+    """What ``%dynamo sample NAME`` changes, as a question names it."""
+    tables = ", ".join(schema.name for schema in dl.SAMPLES[name].tables)
+    return f"load the sample {name} into table(s) {tables} (created when missing)"
+
+
 class _Display:
-    """A result shown with the display limit; the full result is `.result`."""
+    """A result shown with the display limit: a plain table up to it, a browsable one past it
+    (`dynamorm_lab.frames.result_table`); the full result is `.result`, every row kept."""
 
     def __init__(self, result: Any, limit: int) -> None:
         self.result = result

@@ -23,7 +23,7 @@ from typing import Any
 from .._core.codec import encode_item
 from .._core.schema import Index, KeyAttribute, TableSchema
 from .._core.session import resolve
-from .._ops.batch import WriteReport
+from .._ops.batch import SampleLoad
 from .._ops.progress import Progress
 from ..errors import ValidationError
 from ._io import (
@@ -130,8 +130,9 @@ def _sample(name: str) -> Sample:
 
 
 def load_sample(name: str, connection: Any = None, *,
-                progress: bool | None = None) -> dict[str, WriteReport]:
-    """Create a sample's tables (when missing) and write its items; safe to run again."""
+                progress: bool | None = None) -> SampleLoad:
+    """Create a sample's tables (when missing) and write its items; safe to run again.
+    Returns each table's `WriteReport` by table name (``load["Movies"].written``)."""
     sample = _sample(name)
     conn = resolve(connection)
     for schema in sample.tables:
@@ -140,4 +141,4 @@ def load_sample(name: str, connection: Any = None, *,
     pairs = list(sample.items())
     with Progress(total=len(pairs), desc=f"loading {name}", enabled=progress) as bar:
         return import_items(conn, ((table, item, f"{name} item {number}") for number, (
-            table, item) in enumerate(pairs, start=1)), progress=bar.update)
+            table, item) in enumerate(pairs, start=1)), progress=bar.update, name=name)

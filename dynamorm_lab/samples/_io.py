@@ -24,7 +24,7 @@ from .._core.requests import check_table_item
 from .._core.schema import Index, KeyAttribute, TableSchema
 from .._core.session import resolve
 from .._core.typed_json import typed_from_json, typed_item, typed_to_json
-from .._ops.batch import WriteReport, WriteRequest, write_requests
+from .._ops.batch import SampleLoad, WriteRequest, write_requests
 from ..errors import CodecError, ParseError, ValidationError
 
 if TYPE_CHECKING:
@@ -133,9 +133,10 @@ def _placed(convert: Any, where: str, table: str) -> dict[str, Any]:
     return item
 
 
-def import_items(conn: Connection, placed: Iterable[Placed], *,
-                 progress: Any = None) -> dict[str, WriteReport]:
-    """Batch-write (table, wire item, where) triples; one report per table.
+def import_items(conn: Connection, placed: Iterable[Placed], *, progress: Any = None,
+                 name: str | None = None) -> SampleLoad:
+    """Batch-write (table, wire item, where) triples; one report per table (`name`: the
+    data set's, for the display).
 
     Every item is checked against its table (key attributes present and of the table's
     types, index keys' types, DynamoDB's size and nesting limits) before the first write;
@@ -144,21 +145,22 @@ def import_items(conn: Connection, placed: Iterable[Placed], *,
     """
     by_table: dict[str, dict[tuple[Any, ...], WriteRequest]] = {}
     schemas: dict[str, TableSchema] = {}
-    for name, item, where in placed:
-        schema = schemas.get(name) or schemas.setdefault(name, conn.describe(name))
+    for table, item, where in placed:
+        schema = schemas.get(table) or schemas.setdefault(table, conn.describe(table))
         try:
             check_table_item(schema, item)
         except (CodecError, ValidationError) as exc:
-            raise ValidationError(f"{where}: {exc}; nothing was written", table=name) from None
+            raise ValidationError(f"{where}: {exc}; nothing was written", table=table) from None
         key = {k: item[k] for k in schema.key_names}
-        by_table.setdefault(name, {})[key_identity(key)] = WriteRequest(
-            name, {"PutRequest": {"Item": item}}, key)
-    return {name: write_requests(conn.transport, list(requests.values()), on_progress=progress)
-            for name, requests in by_table.items()}
+        by_table.setdefault(table, {})[key_identity(key)] = WriteRequest(
+            table, {"PutRequest": {"Item": item}}, key)
+    return SampleLoad({table: write_requests(conn.transport, list(requests.values()),
+                                             on_progress=progress)
+                       for table, requests in by_table.items()}, name)
 
 
 def import_json(source: str | Path | Any, connection: Any = None, *,
-                table: str | None = None) -> dict[str, WriteReport]:
+                table: str | None = None) -> SampleLoad:
     """Import items from BatchWriteItem JSON, DynamoDB JSON lines or plain JSON.
 
     The tables must exist (create them from a model, or use import_workbench_model).
@@ -204,7 +206,7 @@ def workbench_tables(model: Mapping[str, Any]) -> list[tuple[TableSchema, list[d
 
 
 def import_workbench_model(source: str | Path | Any, connection: Any = None, *,
-                           create: bool = True) -> dict[str, WriteReport]:
+                           create: bool = True) -> SampleLoad:
     """Create the tables of a NoSQL Workbench model (if missing) and load their data."""
     conn = resolve(connection)
     tables = workbench_tables(read_json(source))

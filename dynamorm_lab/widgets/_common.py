@@ -1,7 +1,8 @@
 """Pieces every widget uses: escaped HTML tables, typed text inputs, the notebook namespace.
 
-Item values are text, never markup: everything shown in HTML goes through `html.escape` or
-`DataFrame.to_html(escape=True)`.
+Item values are text, never markup: everything shown in HTML goes through `html.escape`
+(tables through `dynamorm_lab.frames.html_table`, which also keeps numbers exact and shows a
+missing attribute blank).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import ipywidgets as w
+
+from dynamorm_lab.frames import html_table
 
 __all__ = ["escaped", "frame_html", "labelled", "message", "namespace", "styled", "typed_value"]
 
@@ -26,15 +29,13 @@ def escaped(text: object) -> str:
     return html.escape(str(text))
 
 
-def frame_html(frame: Any, *, limit: int = 50) -> str:
-    """A DataFrame as an escaped HTML table (with a row count when cut)."""
-    if frame is None or len(frame.columns) == 0:
-        return "<p><i>no rows</i></p>"
-    shown = frame.head(limit).astype(object)
-    shown = shown.where(shown.notna(), "")  # blank, not "<NA>", whatever the column's dtype
-    table = shown.to_html(index=False, escape=True, classes="dynamorm-frame")
-    more = f"<p>showing {limit} of {len(frame):,} rows</p>" if len(frame) > limit else ""
-    return str(table) + more
+def frame_html(frame: Any, *, limit: int = 50, compact: bool = False) -> str:
+    """A DataFrame as an escaped HTML table (with a row count when cut); `compact`: one line
+    per row, the full value of a long cell on hover. Plain HTML: a widget's HTML runs no
+    script, so the browsable table of results has no place here."""
+    table = html_table(frame, limit=limit, compact=compact)
+    cut = frame is not None and len(frame) > limit
+    return table + (f"<p>showing {limit:,} of {len(frame):,} rows</p>" if cut else "")
 
 
 def typed_value(text: str, type_letter: str) -> Any:

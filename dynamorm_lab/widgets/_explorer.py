@@ -2,6 +2,14 @@
 
 Pages move with cursors (next) and a stack of the cursors already used (previous), so a page
 is read again exactly as it was, whatever the table's size.
+
+A page is compact: about one screen of rows (20 by default), one line per row, a long value
+(keys included) cut with an ellipsis and whole on hover. Single-table designs hold many
+attributes that few items carry; the attributes held by fewer than `sparse_share` of the
+page's rows (10% by default; never the keys) are grouped, not hidden: one "(other
+attributes)" column shows each row's own ones as ``name: value``, so no value leaves the
+page, and "show all columns" spreads them into columns of their own. Columns picked in the
+Columns list are shown as picked.
 """
 
 from __future__ import annotations
@@ -14,17 +22,21 @@ from typing import Any
 import ipywidgets as w
 
 from dynamorm_lab import api as dl
+from dynamorm_lab.frames import cell_text, frame_records
 
 from ._common import frame_html, message, namespace, styled, typed_value
 
-__all__ = ["Explorer"]
+__all__ = ["OTHER_ATTRIBUTES", "Explorer"]
+
+OTHER_ATTRIBUTES = "(other attributes)"  # the column that groups a page's sparse attributes
 
 
 class Explorer:
     """Browse tables: schema panel, items page by page, item detail, plan and capacity."""
 
     def __init__(self, connection: Any = None, table: str | None = None, *,
-                 connections: dict[str, Any] | None = None, page_size: int = 25) -> None:
+                 connections: dict[str, Any] | None = None, page_size: int = 20,
+                 sparse_share: float = 0.1) -> None:
         self.connections = dict(connections or {})
         first = connection if connection is not None else dl.default_connection()
         self.connections.setdefault("current", first)
@@ -33,6 +45,7 @@ class Explorer:
         self._page = 0
         self.result: Any = None
         self.frame: Any = None
+        self.sparse_share = sparse_share
         self.connection_picker = styled(w.Dropdown(options=list(self.connections),
                                                    description="Connection"),
                                         "dynamorm-connection")
@@ -41,6 +54,10 @@ class Explorer:
                                 "dynamorm-partition")
         self.columns = styled(w.SelectMultiple(description="Columns", rows=6),
                               "dynamorm-columns")
+        self.all_columns = styled(w.ToggleButton(False, description="show all columns",
+                                                 tooltip="spread the grouped attributes into "
+                                                 "columns of their own"),
+                                  "dynamorm-all-columns")
         self.page_size = styled(w.BoundedIntText(page_size, min=1, max=1000,
                                                  description="Page size"), "dynamorm-page-size")
         self.previous = styled(w.Button(description="previous"), "dynamorm-previous")
@@ -59,7 +76,7 @@ class Explorer:
         self.notice = styled(w.HTML(), "dynamorm-notice")
         self.widget = styled(w.VBox([
             w.HBox([self.connection_picker, self.table]), self.schema,
-            w.HBox([self.partition, self.page_size]), self.columns,
+            w.HBox([self.partition, self.page_size]), w.HBox([self.columns, self.all_columns]),
             w.HBox([self.previous, self.next, self.page_label]), self.stats, self.items,
             w.HBox([self.row]), self.detail,
             w.HBox([self.export_name, self.export_button, self.csv_path, self.csv_button]),
@@ -69,7 +86,8 @@ class Explorer:
         self.table.observe(self._on_table, names="value")
         for widget in (self.partition, self.page_size):
             widget.observe(lambda _change: self.load(reset=True), names="value")
-        self.columns.observe(lambda _change: self._render(), names="value")
+        for widget in (self.columns, self.all_columns):
+            widget.observe(lambda _change: self._render(), names="value")
         self.row.observe(lambda _change: self._show_detail(), names="value")
         self.next.on_click(lambda _button: self.load(step=1))
         self.previous.on_click(lambda _button: self.load(step=-1))
@@ -134,8 +152,17 @@ class Explorer:
     def _render(self) -> None:
         if self.frame is None:
             return
-        chosen = list(self.columns.value) or list(self.frame.columns)
-        self.items.value = frame_html(self.frame[chosen], limit=10_000)
+        grouped: list[str] = []
+        if self.columns.value:
+            shown = self.frame[list(self.columns.value)]
+        elif self.all_columns.value:
+            shown = self.frame
+        else:
+            shown, grouped = group_sparse(self.frame, self._schema.key_names, self.sparse_share)
+        note = (f'<p class="dynamorm-note">held by few rows of this page, so grouped in '
+                f"{html.escape(OTHER_ATTRIBUTES)}: {html.escape(', '.join(grouped))} "
+                "(show all columns spreads them)</p>" if grouped else "")
+        self.items.value = note + frame_html(shown, limit=len(shown), compact=True)
         more = "" if self._page + 1 < len(self._cursors) else " (last page)"
         self.page_label.value = f"page {self._page + 1}{more}"
         self.next.disabled = self._page + 1 >= len(self._cursors)
@@ -174,6 +201,21 @@ class Explorer:
         path = Path(self.csv_path.value)
         self.frame.to_csv(path, index=False)
         self.notice.value = message("info", f"wrote {len(self.frame)} rows to {path}")
+
+
+def group_sparse(frame: Any, keep: tuple[str, ...], share: float) -> tuple[Any, list[str]]:
+    """`frame` with the attributes present on fewer than `share` of its rows (`keep` aside)
+    folded into one OTHER_ATTRIBUTES column of ``name: value`` texts; and their names."""
+    present = frame.notna().sum()
+    sparse = [name for name in frame.columns
+              if name not in keep and present[name] < share * len(frame)]
+    if not sparse:
+        return frame, []
+    shown = frame.drop(columns=sparse)
+    shown[OTHER_ATTRIBUTES] = [" · ".join(f"{name}: {cell_text(value)}"
+                                          for name, value in held.items())
+                               for held in frame_records(frame[sparse])]
+    return shown, sparse
 
 
 def explore(connection: Any = None, table: str | None = None, **options: Any) -> Explorer:

@@ -32,7 +32,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 STARTUP_TIMEOUT = 120.0
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+# Screenshots are part of the documentation (README and the docs site show them): every run
+# of the browser tests takes them again, so they always show what the code does now.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 # JupyterLab user settings for the run: no news or update checks (their notifications would
 # cover the page), and every cell rendered (no windowing), so widgets are always in the DOM.

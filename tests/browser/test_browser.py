@@ -3,8 +3,8 @@
 The notebook loads battle-royale into the kernel's embedded server, shows a builder, an
 explorer, and a table whose values are markup. The test selects and types in the builder,
 runs it, compares the rows on the page with the raw file, checks that markup stays text, and
-fails on any browser console error or dialog. Screenshots of each widget go to
-artifacts/screenshots/.
+fails on any browser console error or dialog. Screenshots of each widget state go to
+docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -17,6 +17,14 @@ from typing import Any
 
 import nbformat
 from backends import DATASETS
+from lab_ui import (
+    CELL_WAIT,
+    Watch,
+    open_notebook,
+    run_all_cells,
+    screenshot,
+    shut_down_kernels,
+)
 
 DATASET = DATASETS / "battle-royale" / "items.json"
 GREEN = "Green Grasslands"
@@ -54,12 +62,7 @@ CELLS = [
     'display(explore(db, "hostile"), hb)',
 ]
 
-# Console errors that are JupyterLab's own and unrelated to the widgets; each needs a reason.
-# (None are known: the run is expected to be free of console errors.)
-IGNORED_CONSOLE_ERRORS: list[re.Pattern[str]] = []
-
 UI_WAIT = 20_000  # ms: a widget round trip to the kernel and back
-CELL_WAIT = 200_000  # ms: kernel start, loading the sample, every cell's output (2 busy cores)
 
 
 def open_games_on(map_name: str) -> list[dict[str, Any]]:
@@ -76,12 +79,6 @@ def write_notebook(root: Path) -> Path:
     path = root / "test.ipynb"
     nbformat.write(notebook, path)
     return path
-
-
-def run_all_cells(page: Any) -> None:
-    """Run > Run All Cells, from the menu bar."""
-    page.locator(".lm-MenuBar-itemLabel").get_by_text("Run", exact=True).click()
-    page.locator(".lm-Menu").get_by_text("Run All Cells", exact=True).click()
 
 
 def wait_for_outputs(page: Any) -> None:
@@ -110,52 +107,22 @@ def wait_for_outputs(page: Any) -> None:
     raise AssertionError("the notebook's widgets did not appear in time")
 
 
-def screenshot(page: Any, element: Any, path: Path) -> None:
-    """A screenshot of the whole element (the viewport grows to hold it, then is restored)."""
-    size = page.viewport_size
-    height = element.bounding_box()["height"]
-    if height + 200 > size["height"]:
-        page.set_viewport_size({"width": size["width"], "height": int(height) + 400})
-        page.wait_for_timeout(300)
-    element.scroll_into_view_if_needed()
-    element.screenshot(path=str(path))
-    page.set_viewport_size(size)
-    assert path.stat().st_size > 1000
-
-
 def test_widgets_in_jupyterlab(chromium_path: Path, lab: Any, browser_page: Any,
                                screenshots: Path) -> None:
     from playwright.sync_api import expect
 
     page = browser_page
-    console_errors: list[str] = []
-    dialogs: list[str] = []
-
-    def on_console(message: Any) -> None:
-        if message.type == "error" and not any(
-                p.search(message.text) for p in IGNORED_CONSOLE_ERRORS):
-            console_errors.append(f"console: {message.text} ({message.location})")
-
-    def on_dialog(dialog: Any) -> None:
-        dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: console_errors.append(f"page error: {error}"))
-    page.on("dialog", on_dialog)
+    watch = Watch().attach(page)
 
     write_notebook(lab.root)
-    page.goto(f"{lab.url}/lab/tree/test.ipynb")
-    expect(page.locator(".jp-Notebook .jp-CodeCell")).to_have_count(len(CELLS),
-                                                                    timeout=CELL_WAIT)
-    expect(page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')).to_be_visible(
-        timeout=CELL_WAIT)
+    open_notebook(page, f"{lab.url}/lab/tree/test.ipynb", len(CELLS))
 
     run_all_cells(page)
     wait_for_outputs(page)
 
     # --- the builder, used as a person would ---
     builder = page.locator(".dynamorm-builder").first
+    screenshot(page, builder, screenshots / "builder-empty.png")
     plan = builder.locator(".dynamorm-plan-sentence")
     builder.locator(".dynamorm-pk-attr select").select_option("map")
     partition = builder.locator(".dynamorm-pk input")
@@ -224,6 +191,5 @@ def test_widgets_in_jupyterlab(chromium_path: Path, lab: Any, browser_page: Any,
     screenshot(page, hostile_cell.locator(".jp-Cell-outputWrapper"),
                screenshots / "escaping.png")
 
-    page.wait_for_timeout(500)  # let late console messages and dialogs arrive
-    assert dialogs == [], f"a dialog opened: {dialogs}"
-    assert console_errors == [], "\n".join(console_errors)
+    shut_down_kernels(page)
+    watch.assert_quiet(page)

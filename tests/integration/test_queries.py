@@ -342,8 +342,7 @@ def test_shop_shipment_detail_by_id_with_a_model(conn: dl.Connection, shipment: 
 
 
 def test_shop_shipment_detail_by_id_with_copresent(conn: dl.Connection) -> None:
-    class QShopLoose(dl.Model, table="OnlineShop"):
-        __dynamorm_copresent__ = {"GSI1-PK": frozenset({"GSI1-SK"})}
+    class QShopLoose(dl.Model, table="OnlineShop", copresent={"GSI1-PK": ["GSI1-SK"]}):
         pk: str = dl.field(partition_key=True, name="PK")
         sk: str = dl.field(sort_key=True, name="SK")
         gsi1_pk: str | None = dl.field(None, name="GSI1-PK", gsi_partition="GSI1")

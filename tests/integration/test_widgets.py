@@ -528,6 +528,7 @@ def test_explorer_detail_shows_the_selected_item_typed(conn: dl.Connection) -> N
 def test_explorer_exports_what_it_shows(conn: dl.Connection, shell: Any,
                                         tmp_path: Path) -> None:
     explorer = explore(conn, "battle-royale", page_size=50)
+    explorer.all_columns.value = True  # every attribute in a column of its own, as exported
     explorer.next.click()
     shown = _page_keys(explorer)
 
@@ -544,23 +545,17 @@ def test_explorer_exports_what_it_shows(conn: dl.Connection, shell: Any,
     written = pd.read_csv(target, dtype=str, keep_default_na=False)
     assert list(zip(written["PK"], written["SK"], strict=True)) == shown
     assert list(written.columns) == list(explorer.frame.columns)
-    # The page shows a missing number as "<NA>" (see the test below) and a newline (every
-    # user's address has one) as the two characters backslash-n (pandas' to_html); the CSV
-    # holds an empty cell and the newline itself.
-    shown_rows = [{k: "" if v == "<NA>" else v.replace("\\n", "\n") for k, v in row.items()}
-                  for row in html_rows(explorer.items.value)]
-    assert written.to_dict("records") == shown_rows
+    # The page's text is the CSV's, cell for cell: a missing attribute blank in both, a
+    # number's digits, and a newline (every user's address has one) as the newline itself.
+    assert written.to_dict("records") == html_rows(explorer.items.value)
 
 
 def test_explorer_shows_missing_attributes_blank_whatever_their_type(
         conn: dl.Connection) -> None:
-    """frame_html asks for blanks (na_rep=""), but a missing number shows as "<NA>".
-
-    pandas ignores na_rep for its nullable Int64 columns, so a game-mapping item without
-    `people` shows the text "<NA>" (indistinguishable from a string attribute holding
-    "<NA>"), while a missing string attribute is blank.
-    """
+    """A missing string (map) and a missing number (people, an Int64 column whose NA pandas
+    would print as "<NA>") are both blank."""
     explorer = explore(conn, "battle-royale", page_size=50)
+    explorer.all_columns.value = True
     rows = html_rows(explorer.items.value)
     missing_map = {r["map"] for r in rows if r["SK"].startswith("USER#")}
     assert missing_map == {""}
@@ -575,6 +570,103 @@ def test_explorer_column_choice_limits_the_shown_columns(conn: dl.Connection) ->
     assert rows and all(set(r) == {"PK", "SK"} for r in rows)
     explorer.next.click()  # a page whose columns differ must still render
     assert html_rows(explorer.items.value)
+
+
+class _Cells(HTMLParser):
+    """The first table's cells: their title attribute, their text and the style of the box
+    that holds the text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.cells: list[dict[str, str]] = []
+        self._open: dict[str, str] | None = None
+        self._tables = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = {k: v or "" for k, v in attrs}
+        if tag == "table":
+            self._tables += 1
+        elif tag in ("td", "th") and self._tables == 1:
+            self._open = {"tag": tag, "title": named.get("title", ""), "text": "",
+                          "style": ""}
+            self.cells.append(self._open)
+        elif tag == "div" and self._open is not None:
+            self._open["style"] = named.get("style", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th"):
+            self._open = None
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._open["text"] += data
+
+
+def shown_text(value: Any) -> str:
+    """A raw file's value as a cell must read it: its digits or text; blank when missing."""
+    return "" if value is None else str(value)
+
+
+def test_explorer_page_is_one_screen_of_one_line_rows_whole_on_hover(
+        conn: dl.Connection) -> None:
+    explorer = explore(conn, "battle-royale")
+    raw = {(i["PK"], i["SK"]): i for i in battle_raw()}
+    keys = _page_keys(explorer)
+    assert len(keys) == 20  # the default page: about one screen
+    parser = _Cells()
+    parser.feed(explorer.items.value)
+    cells = parser.cells
+    assert cells and {c["tag"] for c in cells} == {"td", "th"}
+    for cell in cells:
+        style = cell["style"].replace(" ", "")
+        assert "white-space:nowrap" in style and "text-overflow:ellipsis" in style
+        assert "overflow:hidden" in style and "max-width:" in style
+        assert cell["title"] == cell["text"]  # the whole value, on hover
+    width = len(html_rows(explorer.items.value)[0])
+    body = [cells[n:n + width] for n in range(width, len(cells), width)]
+    header = [c["text"] for c in cells[:width]]
+    for key, row in zip(keys, body, strict=True):
+        by_name = dict(zip(header, row, strict=True))
+        assert by_name["PK"]["title"] == raw[key]["PK"]  # keys too: whole on hover
+        if "address" in by_name and "address" in raw[key]:  # long, and holds a newline
+            assert by_name["address"]["title"] == raw[key]["address"]
+
+
+def test_explorer_groups_attributes_few_rows_hold_and_spreads_them_on_request(
+        conn: dl.Connection) -> None:
+    """On every page, the attributes fewer than a tenth of its rows hold are one column of
+    ``name: value`` texts; "show all columns" gives each its own column. Cell for cell, what
+    is shown is the raw file's value, blank where an item lacks the attribute (never NaN)."""
+    from dynamorm_lab.widgets._explorer import OTHER_ATTRIBUTES
+
+    raw = {(i["PK"], i["SK"]): i for i in battle_raw()}
+    explorer = explore(conn, "battle-royale")
+    grouped_pages = 0
+    while True:
+        page = [raw[key] for key in _page_keys(explorer)]
+        held = Counter(name for item in page for name in item)
+        sparse = {name for name, n in held.items()
+                  if name not in ("PK", "SK") and n < 0.1 * len(page)}
+        rows = html_rows(explorer.items.value)
+        assert set(rows[0]) == set(held) - sparse | ({OTHER_ATTRIBUTES} if sparse else set())
+        for row, item in zip(rows, page, strict=True):
+            assert {name: row[name] for name in set(held) - sparse} == {
+                name: shown_text(item.get(name)) for name in set(held) - sparse}
+            if sparse:
+                parts = [p.split(": ", 1) for p in row[OTHER_ATTRIBUTES].split(" · ") if p]
+                assert dict(parts) == {name: str(item[name]) for name in sparse if name in item}
+        if sparse:
+            grouped_pages += 1
+            assert all(name in explorer.items.value for name in sparse)  # the note names them
+
+        explorer.all_columns.value = True
+        assert html_rows(explorer.items.value) == [
+            {name: shown_text(item.get(name)) for name in held} for item in page]
+        explorer.all_columns.value = False
+        if explorer.next.disabled:
+            break
+        explorer.next.click()
+    assert grouped_pages > 0
 
 
 # --- write runner ----------------------------------------------------------------------------

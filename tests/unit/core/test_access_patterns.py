@@ -52,12 +52,11 @@ def test_patterns_that_hold_are_reported_with_their_plans() -> None:
 
 
 def broken(patterns: dict[str, Any], assumed: frozenset[str] = frozenset()) -> type[dl.Model]:
-    class Broken(dl.Model, table="PatternGames"):
+    class Broken(dl.Model, table="PatternGames", assumed_present=assumed):
         pk: str = dl.field(partition_key=True, name="PK")
         sk: str = dl.field(sort_key=True, name="SK")
         map: str | None = dl.field(None, gsi_partition="OpenGames")
         open_timestamp: str | None = dl.field(None, gsi_sort="OpenGames")
-        __dynamorm_assumed__ = assumed
 
     Broken.access_patterns = patterns  # type: ignore[attr-defined]
     return Broken
