@@ -11,6 +11,11 @@ PIP := $(BIN)/python -m pip install --quiet
 
 DYNALITE := tools/node_modules/.bin/dynalite
 
+# the suite runs on WORKERS processes (pytest-xdist), a test file each at a time: every
+# worker starts its own servers (moto, dynalite, JupyterLab), so files never share one
+WORKERS  ?= 2
+PARALLEL := -n $(WORKERS) --dist loadfile
+
 .PHONY: test lab docs check lint typecheck unit integration browser bench clean chromium
 
 $(BIN)/python:
@@ -47,8 +52,8 @@ chromium:
 ## notebooks), then the integration tests again on dynalite, which validates every request
 ## strictly as DynamoDB does
 test: $(STAMP) $(DYNALITE) chromium check docs
-	$(BIN)/python -m pytest
-	DYNAMORM_TEST_BACKEND=dynalite $(BIN)/python -m pytest tests/integration tests/claims
+	$(BIN)/python -m pytest $(PARALLEL)
+	DYNAMORM_TEST_BACKEND=dynalite $(BIN)/python -m pytest $(PARALLEL) tests/integration tests/claims
 
 ## lab: JupyterLab on examples/, opening the quickstart (the embedded server starts in the kernel)
 lab: $(LAB_STAMP)

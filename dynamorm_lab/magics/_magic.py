@@ -167,7 +167,8 @@ class DynamoMagic(Magics, Configurable):
             raise UsageError(str(exc)) from None
         except dl.DynamormError as exc:
             if self.short_errors:
-                raise UsageError(f"{type(exc).__name__}: {exc}") from None
+                raise UsageError(f"{type(exc).__name__}: {exc}{_hint(line, cell, exc)}"
+                                 ) from None
             raise
 
     dynamo.__doc__ = full_usage()  # what %dynamo? shows: the whole usage, from the parsers
@@ -300,6 +301,16 @@ def _frame_of(result: Any) -> Any:
     frame = result.to_pandas()
     frame.attrs.setdefault("summary", result.summary)
     return frame
+
+
+def _hint(line: str, cell: str | None, exc: Exception) -> str:
+    """For a ``%dynamo WORD`` line that is neither a statement nor a subcommand: where the
+    subcommands are listed."""
+    words = line.split(maxsplit=1)
+    if (cell is None and words and isinstance(exc, dl.ParseError)
+            and words[0].upper() not in dl.KEYWORDS["statement"]):
+        return f"\n({words[0]!r} is not a subcommand either: %dynamo --help lists them)"
+    return ""
 
 
 def _alias_of(conn: dl.Connection) -> str:

@@ -661,6 +661,13 @@ def test_option_errors_say_what_is_allowed(ip: InteractiveShell) -> None:
     assert usage_error(lambda: cell(ip, "-p", "SELECT 1")) == "-p needs a value"
     message = usage_error(lambda: line(ip, "describe"))
     assert "usage: %dynamo describe TABLE" in message and "%dynamo describe --help" in message
+    message = usage_error(lambda: line(ip, "descibe Movies"))  # a typo of a subcommand
+    assert message.startswith("ParseError:")
+    assert "'descibe' is not a subcommand either: %dynamo --help lists them" in message
+    message = usage_error(lambda: line(ip, 'SELEC * FROM "Movies"'))
+    assert "not a subcommand" in message  # nor a statement
+    message = usage_error(lambda: line(ip, 'SELECT * FRM "Movies"'))
+    assert "not a subcommand" not in message  # a statement, mistyped further on
 
 
 def test_a_comment_with_an_apostrophe_on_a_line(ip: InteractiveShell) -> None:

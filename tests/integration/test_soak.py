@@ -1,4 +1,4 @@
-"""A bounded soak: six threads read and write a few versioned counters for a minute.
+"""A bounded soak: six threads read and write a few versioned counters for half a minute.
 
 Each increment reads a counter (consistent GetItem), adds one and saves it with optimistic
 locking; on VersionConflict the thread re-reads and tries again (at most MAX_TRIES times).
@@ -13,7 +13,7 @@ start at 0/1 and every save moves both by one). At the end:
   MEMORY_BOUND (on moto the server runs in this process too, so its memory counts).
 
 Loopback only (the suite's own server), bounded in time and in operations, stops by itself.
-DYNAMORM_SOAK_SECONDS sets the duration (default 60).
+DYNAMORM_SOAK_SECONDS sets the duration (default 30; set it higher for a longer soak).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import dynamorm_lab as dl
 
 pytestmark = pytest.mark.integration
 
-DURATION = float(os.environ.get("DYNAMORM_SOAK_SECONDS", "60"))
+DURATION = float(os.environ.get("DYNAMORM_SOAK_SECONDS", "30"))
 THREADS = 6
 COUNTERS = 8
 MAX_TRIES = 100  # re-reads after VersionConflict before an increment is given up
