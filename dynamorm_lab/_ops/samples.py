@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._core import display
 from .._core.estimate import Basis, mean_size, partition_of
 from .._core.schema import KeyAttribute, TableSchema
 from ..errors import ValidationError
@@ -111,6 +112,22 @@ class Profile:
         always = self.always_present()
         return {n: frozenset(together.get(n, set()) - {n} - always) for n in names
                 if together.get(n, set()) - {n} - always}
+
+    def __repr__(self) -> str:
+        whole = " (the whole table)" if self.complete else ""
+        return (f"<Profile {self.schema.name}: {display.count(self.sampled, 'item')} "
+                f"sampled{whole}, {display.count(len(self.attributes), 'attribute')}>")
+
+    def _repr_html_(self) -> str:
+        """What ``db.inspect(table)`` shows: each attribute's share of the sample and its
+        types, then what reading the sample took."""
+        rows = [{"attribute": a.name, "present in": f"{a.seen / max(self.sampled, 1):.0%}",
+                 "types": ", ".join(f"{tag} ({seen:,})" for tag, seen in a.tags.most_common())}
+                for a in self.attributes.values()]
+        whole = " (the whole table)" if self.complete else ""
+        return display.card(
+            f"Sample of {self.schema.name}: {display.count(self.sampled, 'item')}{whole}",
+            body=display.table(rows), foot=[self.cost()])
 
     def presence_table(self) -> list[dict[str, Any]]:
         return [{"attribute": a.name, "present": a.seen / max(self.sampled, 1),

@@ -472,3 +472,22 @@ def test_a_connection_says_where_it_points_and_how_it_behaves(server: Any) -> No
         assert facts["region"] == conn.region
     finally:
         conn.close()
+
+
+# --- a table's sample, as db.inspect(table) shows it -------------------------------------------
+
+def test_an_inspected_sample_shows_each_attributes_share_not_the_items(
+        conn: dl.Connection) -> None:
+    dl.load_sample("product-catalog", conn, progress=False)
+    items = [item for table, item in sample_items("product-catalog") if table == "Forum"]
+    conn.forget("Forum")
+    profile = conn.inspect("Forum")
+
+    assert repr(profile).startswith(f"<Profile Forum: {len(items):,} items sampled")
+    assert len(repr(profile)) < 120  # a line, not the sampled items
+    header, body = header_and_rows(readable(profile._repr_html_()), "attribute")
+    assert header == ["attribute", "present in", "types"]
+    shares = {row[0]: row[1] for row in body}
+    for name in {name for item in items for name in item}:
+        held = sum(name in item for item in items)
+        assert shares[name] == f"{held / len(items):.0%}", name
